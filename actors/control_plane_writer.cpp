@@ -1,0 +1,122 @@
+#include "actors/control_plane_writer.hpp"
+
+#include "actors/services.hpp"
+
+#include "persistence/content_store.hpp"
+#include "persistence/control_plane.hpp"
+#include "persistence/environment_layout.hpp"
+
+#include <caf/all.hpp>
+
+#include <iostream>
+
+namespace downhill {
+
+namespace {
+
+using writer_pointer
+  = control_plane_writer_actor::stateful_pointer<control_plane_writer_state>;
+
+/// How long queued progress may wait before it is committed: short enough
+/// that readers see live numbers, long enough to batch a fast run's logs.
+constexpr auto flush_delay = std::chrono::milliseconds(25);
+
+api_error storage_failure(const std::exception& e) {
+  return make_error(error_code::internal,
+                    std::string{"The control-plane database failed: "}
+                      + e.what());
+}
+
+/// Commits every queued progress in one transaction per run batch. A
+/// failure is reported and the batch dropped: the run actor ends the run
+/// on its own final (durable) commit, which does report failures.
+api_error flush(writer_pointer self) {
+  auto queued = std::move(self->state.queued);
+  self->state.queued.clear();
+  try {
+    for (auto& progress : queued)
+      self->state.db->apply(progress);
+  } catch (const std::exception& e) {
+    std::cerr << "downhill: control-plane write failed: " << e.what() << "\n";
+    return storage_failure(e);
+  }
+  return {};
+}
+
+} // namespace
+
+control_plane_writer_actor::behavior_type control_plane_writer(
+  writer_pointer self, std::shared_ptr<persistence::control_plane> db,
+  const persistence::environment_layout* layout) {
+  // The control plane is handed over once at spawn; from here on only this
+  // actor writes to it.
+  self->state.db = std::move(db);
+  self->state.layout = layout;
+  return {
+    [=](persist_atom, persistence::run_progress& progress) {
+      self->state.queued.push_back(std::move(progress));
+      if (!self->state.flush_scheduled) {
+        self->state.flush_scheduled = true;
+        self->delayed_send(self, flush_delay, flush_atom::value);
+      }
+    },
+    [=](persist_atom, persistence::run_progress& progress,
+        durable_atom) -> api_error {
+      self->state.queued.push_back(std::move(progress));
+      return flush(self);
+    },
+    [=](flush_atom) {
+      self->state.flush_scheduled = false;
+      flush(self);
+    },
+    [=](create_atom, persistence::new_run& run) -> created_run_reply {
+      flush(self);
+      try {
+        return {{}, self->state.db->insert_run(run, now_ms())};
+      } catch (const std::exception& e) {
+        return {storage_failure(e), {}};
+      }
+    },
+    [=](create_atom, persistence::org_record& org) -> created_org_reply {
+      auto& db = *self->state.db;
+      try {
+        for (auto& existing : db.list_orgs())
+          if (existing.id == org.id)
+            return {make_error(error_code::already_exists,
+                               "An organization named '" + org.id
+                                 + "' already exists."),
+                    {}};
+        // The main environment's files exist before its row does: a crash
+        // in between leaves a directory that start-up removes.
+        auto key = db.next_environment_key();
+        persistence::content_store::create_empty(
+          self->state.layout->generation_dir(key, 1));
+        return {{}, db.insert_org(org, key)};
+      } catch (const std::exception& e) {
+        return {storage_failure(e), {}};
+      }
+    },
+    [=](create_atom, persistence::user_record& user) -> api_error {
+      try {
+        if (self->state.db->user_exists(user.org_id, user.name))
+          return make_error(error_code::already_exists,
+                            "A user named '" + user.name
+                              + "' already exists in this organization.");
+        self->state.db->insert_user(user, now_ms());
+        return {};
+      } catch (const std::exception& e) {
+        return storage_failure(e);
+      }
+    },
+    [=](remove_atom, int64_t key) -> api_error {
+      try {
+        self->state.db->delete_environment(key);
+        return {};
+      } catch (const std::exception& e) {
+        return storage_failure(e);
+      }
+    },
+  };
+}
+
+} // namespace downhill

@@ -1,0 +1,314 @@
+#include "actors/core.hpp"
+
+#include "actors/control_plane_writer.hpp"
+#include "actors/org_actor.hpp"
+#include "actors/services.hpp"
+#include "persistence/content_store.hpp"
+#include "persistence/control_plane.hpp"
+#include "persistence/tokens.hpp"
+
+#include <caf/all.hpp>
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+
+namespace downhill {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// How long a request waits for an org actor before answering 503.
+constexpr auto actor_timeout = std::chrono::seconds(30);
+
+api_error unavailable(const caf::error& e) {
+  return make_error(error_code::unavailable,
+                    "The server could not answer in time ("
+                      + caf::to_string(e) + "); try again.");
+}
+
+api_error no_such_org() {
+  return make_error(error_code::not_found, "No such organization.");
+}
+
+/// Start-up recovery: whatever a dead process left half-done is undone
+/// here, before any actor runs. Runs that were running or queued become
+/// interrupted; environments still `creating` disappear; every generation
+/// directory that is not an environment's current one is removed. After
+/// this, each environment holds exactly the data of its last committed
+/// switch.
+recovery_report recover(persistence::control_plane& db,
+                        const persistence::environment_layout& layout) {
+  recovery_report report;
+  report.interrupted_runs = db.interrupt_unfinished_runs(now_ms()).size();
+  for (auto key : db.delete_unfinished_environments()) {
+    layout.remove_environment(key);
+    ++report.removed_environments;
+  }
+  std::set<std::string> known;
+  for (auto& env : db.list_environments()) {
+    known.insert(std::to_string(env.key));
+    report.removed_directories
+      += static_cast<size_t>(layout.remove_other_generations(env.key,
+                                                             env.generation));
+  }
+  for (auto& item : fs::directory_iterator{layout.root()}) {
+    if (known.count(item.path().filename().string()) == 0) {
+      fs::remove_all(item.path());
+      ++report.removed_directories;
+    }
+  }
+  return report;
+}
+
+/// Read-only control-plane connections, lent one per request.
+class reader_pool {
+public:
+  reader_pool(const fs::path& file, size_t size) {
+    for (size_t i = 0; i < size; ++i)
+      free_.push_back(std::make_unique<persistence::control_plane>(
+        file, persistence::control_plane::access::reader));
+  }
+
+  void use(const std::function<void(persistence::control_plane&)>& work) {
+    std::unique_ptr<persistence::control_plane> db;
+    {
+      std::unique_lock<std::mutex> lock{mutex_};
+      available_.wait(lock, [&] { return !free_.empty(); });
+      db = std::move(free_.back());
+      free_.pop_back();
+    }
+    struct give_back {
+      reader_pool* pool;
+      std::unique_ptr<persistence::control_plane>& db;
+      ~give_back() {
+        std::lock_guard<std::mutex> lock{pool->mutex_};
+        pool->free_.push_back(std::move(db));
+        pool->available_.notify_one();
+      }
+    } returner{this, db};
+    work(*db);
+  }
+
+private:
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<persistence::control_plane>> free_;
+};
+
+} // namespace
+
+struct core::impl {
+  explicit impl(const options& opts)
+    : data_dir(opts.data_dir),
+      svc(std::make_shared<services>(opts.data_dir)),
+      system(config) {
+    auto file = data_dir / "control-plane.db";
+    auto db = std::make_shared<persistence::control_plane>(
+      file, persistence::control_plane::access::writer);
+    report = recover(*db, svc->layout);
+    for (auto& user : db->list_users())
+      users.emplace(user.token_hash, identity{false, user.org_id, user.name});
+    std::map<std::string, std::vector<persistence::environment_record>> trees;
+    for (auto& org : db->list_orgs())
+      trees[org.id];
+    for (auto& env : db->list_environments())
+      trees[env.org_id].push_back(env);
+    readers = std::make_unique<reader_pool>(file, opts.reader_connections);
+    svc->writer = system.spawn<caf::detached>(control_plane_writer,
+                                              std::move(db), &svc->layout);
+    for (auto& [org_id, envs] : trees)
+      orgs.emplace(org_id, system.spawn(organization, org_id, envs, svc));
+  }
+
+  ~impl() {
+    // Actors stop after their current message; detached tasks finish their
+    // step. Anything unfinished is marked interrupted at the next start.
+    for (auto& [id, org] : orgs)
+      caf::anon_send_exit(org, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(svc->writer, caf::exit_reason::user_shutdown);
+  }
+
+  std::optional<org_actor> find_org(const std::string& org_id) const {
+    std::shared_lock<std::shared_mutex> lock{mutex};
+    auto i = orgs.find(org_id);
+    if (i == orgs.end())
+      return std::nullopt;
+    return i->second;
+  }
+
+  fs::path data_dir;
+  services_ptr svc;
+  caf::actor_system_config config;
+  caf::actor_system system;
+  recovery_report report;
+  std::unique_ptr<reader_pool> readers;
+  mutable std::shared_mutex mutex;  // guards orgs and users
+  std::map<std::string, org_actor> orgs;
+  std::map<std::string, identity> users;  // by token hash
+};
+
+core::core(const options& opts) : impl_(std::make_unique<impl>(opts)) {
+}
+
+core::~core() = default;
+
+const recovery_report& core::recovery() const {
+  return impl_->report;
+}
+
+outcome<persistence::environment_record>
+core::create_org(const std::string& name) {
+  outcome<persistence::environment_record> result;
+  caf::scoped_actor self{impl_->system};
+  self
+    ->request(impl_->svc->writer, actor_timeout, create_atom::value,
+              persistence::org_record{name, name, now_ms()})
+    .receive(
+      [&](created_org_reply& reply) {
+        result.error = std::move(reply.error);
+        result.value = std::move(reply.main_environment);
+      },
+      [&](caf::error& e) { result.error = unavailable(e); });
+  if (!result.error) {
+    auto org = impl_->system.spawn(
+      organization, name,
+      std::vector<persistence::environment_record>{result.value}, impl_->svc);
+    std::unique_lock<std::shared_mutex> lock{impl_->mutex};
+    impl_->orgs.emplace(name, org);
+  }
+  return result;
+}
+
+outcome<std::string> core::create_user(const std::string& org_id,
+                                       const std::string& name) {
+  outcome<std::string> result;
+  if (!org_exists(org_id)) {
+    result.error = no_such_org();
+    return result;
+  }
+  auto token = persistence::generate_token();
+  auto hash = persistence::hash_token(token);
+  caf::scoped_actor self{impl_->system};
+  self
+    ->request(impl_->svc->writer, actor_timeout, create_atom::value,
+              persistence::user_record{org_id, name, hash})
+    .receive([&](api_error& error) { result.error = std::move(error); },
+             [&](caf::error& e) { result.error = unavailable(e); });
+  if (!result.error) {
+    std::unique_lock<std::shared_mutex> lock{impl_->mutex};
+    impl_->users.emplace(hash, identity{false, org_id, name});
+    result.value = token;
+  }
+  return result;
+}
+
+bool core::org_exists(const std::string& org_id) const {
+  return impl_->find_org(org_id).has_value();
+}
+
+std::optional<identity> core::find_user(const std::string& token) const {
+  auto hash = persistence::hash_token(token);
+  std::shared_lock<std::shared_mutex> lock{impl_->mutex};
+  auto i = impl_->users.find(hash);
+  if (i == impl_->users.end())
+    return std::nullopt;
+  return i->second;
+}
+
+namespace {
+
+/// Asks an org actor and waits (on this pool thread) for the reply.
+template <class Reply, class... Ts>
+outcome<Reply> ask(caf::actor_system& system, const org_actor& org,
+                   Ts&&... xs) {
+  outcome<Reply> result;
+  caf::scoped_actor self{system};
+  self->request(org, actor_timeout, std::forward<Ts>(xs)...)
+    .receive([&](Reply& reply) { result.value = std::move(reply); },
+             [&](caf::error& e) { result.error = unavailable(e); });
+  return result;
+}
+
+} // namespace
+
+outcome<std::vector<environment_view>>
+core::list_environments(const std::string& org_id) {
+  auto org = impl_->find_org(org_id);
+  if (!org)
+    return {no_such_org(), {}};
+  return ask<std::vector<environment_view>>(impl_->system, *org,
+                                            list_atom::value);
+}
+
+outcome<submit_reply> core::submit_job(const std::string& org_id,
+                                       const job_spec& spec) {
+  auto org = impl_->find_org(org_id);
+  if (!org)
+    return {no_such_org(), {}};
+  auto result = ask<submit_reply>(impl_->system, *org, submit_atom::value,
+                                  spec);
+  if (!result.error && result.value.error)
+    result.error = result.value.error;
+  return result;
+}
+
+api_error core::cancel_run(const std::string& org_id, int64_t run_id) {
+  auto org = impl_->find_org(org_id);
+  if (!org)
+    return no_such_org();
+  auto result = ask<api_error>(impl_->system, *org, cancel_atom::value,
+                               run_id);
+  return result.error ? result.error : result.value;
+}
+
+api_error core::delete_environment(const std::string& org_id,
+                                   const std::string& env) {
+  auto org = impl_->find_org(org_id);
+  if (!org)
+    return no_such_org();
+  auto result = ask<content_grant>(impl_->system, *org, remove_atom::value,
+                                   env);
+  if (result.error)
+    return result.error;
+  if (result.value.error)
+    return result.value.error;
+  auto key = result.value.key;
+  auto guard = impl_->svc->guards.get(key);
+  {
+    // Wait for requests admitted before the delete to finish.
+    std::unique_lock<std::shared_mutex> exclusive{guard->mutex};
+    impl_->svc->layout.remove_environment(key);
+  }
+  impl_->svc->guards.forget(key);
+  return {};
+}
+
+api_error core::with_content(
+  const std::string& org_id, const std::string& env,
+  const std::function<void(persistence::content_store&)>& work) {
+  auto org = impl_->find_org(org_id);
+  if (!org)
+    return no_such_org();
+  auto grant = ask<content_grant>(impl_->system, *org, access_atom::value, env);
+  if (grant.error)
+    return grant.error;
+  if (grant.value.error)
+    return grant.value.error;
+  auto guard = impl_->svc->guards.get(grant.value.key);
+  std::shared_lock<std::shared_mutex> shared{guard->mutex};
+  persistence::content_store store{
+    impl_->svc->layout.generation_dir(grant.value.key, guard->generation)};
+  work(store);
+  return {};
+}
+
+void core::read(
+  const std::function<void(persistence::control_plane&)>& work) {
+  impl_->readers->use(work);
+}
+
+} // namespace downhill

@@ -1,0 +1,86 @@
+// The door between the HTTP layer and the actors. It keeps CAF out of the
+// HTTP layer's headers, and it blocks: call it only from the HTTP server's
+// blocking pool, never from a network thread or an actor.
+#pragma once
+
+#include "actors/api_error.hpp"
+#include "actors/job_rules.hpp"
+#include "actors/messages.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace downhill {
+
+namespace persistence {
+class content_store;
+class control_plane;
+} // namespace persistence
+
+/// Who a bearer token belongs to.
+struct identity {
+  bool admin = false;
+  std::string org_id;  // empty for the admin
+  std::string user;    // "admin" for the admin
+};
+
+template <class T>
+struct outcome {
+  api_error error;
+  T value{};
+};
+
+/// What start-up recovery found and cleaned.
+struct recovery_report {
+  size_t interrupted_runs = 0;
+  size_t removed_environments = 0;
+  size_t removed_directories = 0;
+};
+
+class core {
+public:
+  struct options {
+    std::filesystem::path data_dir = "var";
+    size_t reader_connections = 8;
+  };
+
+  explicit core(const options& opts);
+  ~core();
+
+  const recovery_report& recovery() const;
+
+  // -- organizations and users (admin) -------------------------------------
+  outcome<persistence::environment_record> create_org(const std::string& name);
+  /// Returns the new user's token (shown once).
+  outcome<std::string> create_user(const std::string& org_id,
+                                   const std::string& name);
+  bool org_exists(const std::string& org_id) const;
+  std::optional<identity> find_user(const std::string& token) const;
+
+  // -- through the org actor -------------------------------------------------
+  outcome<std::vector<environment_view>>
+  list_environments(const std::string& org_id);
+  outcome<submit_reply> submit_job(const std::string& org_id,
+                                   const job_spec& spec);
+  api_error cancel_run(const std::string& org_id, int64_t run_id);
+  api_error delete_environment(const std::string& org_id,
+                               const std::string& env);
+  /// Runs `work` on the environment's current data, unless the org actor
+  /// refuses (unknown environment, or locked by a run).
+  api_error with_content(const std::string& org_id, const std::string& env,
+                         const std::function<void(persistence::content_store&)>&
+                           work);
+
+  // -- reads of the control plane ---------------------------------------------
+  void read(const std::function<void(persistence::control_plane&)>& work);
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace downhill

@@ -1,0 +1,87 @@
+// Every actor interface of downhill, one comment line per message. Read this
+// file to learn the protocol between the actors before reading any of them.
+//
+//   HTTP handlers ──(core)──> org actor ──spawns──> run actor ──spawns──> tasks
+//                                 │                     │
+//                                 └──────> control-plane writer <──────┘
+#pragma once
+
+#include "actors/messages.hpp"
+
+#include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+namespace downhill {
+
+// -- atoms ----------------------------------------------------------------------
+
+using submit_atom = caf::atom_constant<caf::atom("submit")>;
+using access_atom = caf::atom_constant<caf::atom("access")>;
+using list_atom = caf::atom_constant<caf::atom("list")>;
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
+using remove_atom = caf::atom_constant<caf::atom("remove")>;
+using finished_atom = caf::atom_constant<caf::atom("finished")>;
+using progress_atom = caf::atom_constant<caf::atom("progress")>;
+using log_atom = caf::atom_constant<caf::atom("log")>;
+using done_atom = caf::atom_constant<caf::atom("done")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using persist_atom = caf::atom_constant<caf::atom("persist")>;
+using durable_atom = caf::atom_constant<caf::atom("durable")>;
+using create_atom = caf::atom_constant<caf::atom("create")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+
+// -- interfaces -----------------------------------------------------------------
+
+/// The only writer of the control-plane database (a detached actor: SQLite
+/// blocks). Batches queued progress into few transactions.
+using control_plane_writer_actor = caf::typed_actor<
+  // Queue a run's progress; committed with others within a few milliseconds.
+  caf::reacts_to<persist_atom, persistence::run_progress>,
+  // Commit everything queued plus this progress; reply once it is durable.
+  caf::replies_to<persist_atom, persistence::run_progress,
+                  durable_atom>::with<api_error>,
+  // Create a run, its job if new, and the environment a Create will fill.
+  caf::replies_to<create_atom, persistence::new_run>::with<created_run_reply>,
+  // Create an organization with an empty main environment on disk.
+  caf::replies_to<create_atom, persistence::org_record>::with<created_org_reply>,
+  // Create a user (its token arrives hashed).
+  caf::replies_to<create_atom, persistence::user_record>::with<api_error>,
+  // Delete an environment's row (its files are removed by the caller).
+  caf::replies_to<remove_atom, int64_t>::with<api_error>,
+  // Commit what is queued (sent to itself on a timer).
+  caf::reacts_to<flush_atom>>;
+
+/// A run in progress. Receives its tasks' reports, turns them into log lines
+/// and counters, persists them, and ends the run.
+using run_actor = caf::typed_actor<
+  // A task's progress in a phase.
+  caf::reacts_to<progress_atom, progress_update>,
+  // A log line from a task (details, warnings, errors).
+  caf::reacts_to<log_atom, task_log>,
+  // A task ended.
+  caf::reacts_to<done_atom, task_outcome>,
+  // Stop at the next safe point; the target keeps its old data.
+  caf::reacts_to<cancel_atom>,
+  // The finishing step (switch or discard) is done; an error if it failed.
+  caf::reacts_to<finished_atom, api_error>,
+  // Persist what changed since the last tick.
+  caf::reacts_to<tick_atom>>;
+
+/// One per organization: owns its environment tree, checks every rule, and
+/// runs at most one environment job at a time (the rest wait in FIFO order).
+using org_actor = caf::typed_actor<
+  // Validate and start (or refuse, or queue) an environment job.
+  caf::replies_to<submit_atom, job_spec>::with<submit_reply>,
+  // May a content request use this environment now? (404, 423 or a key)
+  caf::replies_to<access_atom, std::string>::with<content_grant>,
+  // The environment tree, with each environment's live status.
+  caf::replies_to<list_atom>::with<std::vector<environment_view>>,
+  // Cancel a running or queued run.
+  caf::replies_to<cancel_atom, int64_t>::with<api_error>,
+  // Delete an environment (no children, not main, not locked).
+  caf::replies_to<remove_atom, std::string>::with<content_grant>,
+  // A run ended (from its run actor).
+  caf::reacts_to<finished_atom, run_outcome>>;
+
+} // namespace downhill

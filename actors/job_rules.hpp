@@ -1,0 +1,46 @@
+// The rules an environment job must satisfy, as pure functions of the
+// organization's environment tree. The org actor checks them before it
+// writes anything (and again when a queued run starts); they are here, apart
+// from the actor, so that unit tests can cover every wrong pair.
+#pragma once
+
+#include "actors/api_error.hpp"
+
+#include <map>
+#include <string>
+
+namespace downhill {
+
+inline constexpr const char* create_environment_type = "create_environment";
+inline constexpr const char* sync_environments_type = "sync_environments";
+inline constexpr const char* main_environment_id = "main";
+
+/// What a user asks for. For create_environment, `target_environment` is
+/// the new environment's alias.
+struct job_spec {
+  std::string name;
+  std::string type;
+  std::string base_environment;
+  std::string target_environment;
+  std::string display_name;
+  std::string schedule_json = R"({"kind":"now"})";
+  std::string trigger = "manual";  // manual | schedule
+  std::string created_by;
+};
+
+/// The part of the tree the rules look at: each environment's parent
+/// (empty for main), by id.
+using environment_parents = std::map<std::string, std::string>;
+
+/// Lowercase letters, digits and dashes, 1-63 characters.
+bool is_valid_environment_id(const std::string& id);
+
+/// Organization and user names follow the same rule as environment ids.
+inline bool is_valid_name(const std::string& name) {
+  return is_valid_environment_id(name);
+}
+
+/// The first rule `spec` breaks, or an empty error.
+api_error check_job(const job_spec& spec, const environment_parents& tree);
+
+} // namespace downhill

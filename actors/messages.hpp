@@ -1,0 +1,210 @@
+// The plain structs that travel between downhill's actors, each with its
+// `inspect` overload next to it so CAF can print and serialize it (remote
+// org actors, PRODUCT.md "Scale", will need the latter).
+#pragma once
+
+#include "actors/api_error.hpp"
+#include "actors/job_rules.hpp"
+#include "persistence/control_plane.hpp"
+#include "persistence/records.hpp"
+
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace downhill {
+
+/// An environment as the API lists it.
+struct environment_view {
+  std::string id;
+  std::string display_name;
+  std::string parent;  // empty for main
+  std::string status;  // ready | locked | creating
+  int64_t created_at = 0;
+  int64_t locked_by_run = 0;
+};
+
+/// The org actor's answer to a job submission.
+struct submit_reply {
+  api_error error;
+  int64_t job_id = 0;
+  int64_t run_id = 0;
+};
+
+/// The org actor's answer to "may I touch this environment's content?".
+/// On success `key` names the environment's files.
+struct content_grant {
+  api_error error;
+  int64_t key = 0;
+};
+
+/// A task's progress in one phase ("clone", "snapshot", "restore").
+struct progress_update {
+  int32_t task = 0;  // index of the task in its run
+  std::string phase;
+  int32_t percent = 0;
+};
+
+/// A log line a task wants in its run's log (warnings, errors, details).
+struct task_log {
+  int32_t task = 0;
+  std::string level;  // info | warning | error
+  std::string message;
+};
+
+/// How a task ended: succeeded, failed (with a message) or cancelled.
+struct task_outcome {
+  int32_t task = 0;
+  std::string status;
+  std::string message;
+};
+
+/// How a run ended, for its org actor.
+struct run_outcome {
+  int64_t run_id = 0;
+  std::string status;
+};
+
+/// The writer's answer to creating a run.
+struct created_run_reply {
+  api_error error;
+  persistence::created_run run;
+};
+
+/// The writer's answer to creating an organization.
+struct created_org_reply {
+  api_error error;
+  persistence::environment_record main_environment;
+};
+
+// -- inspect overloads ----------------------------------------------------------
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, api_error& x) {
+  return f(caf::meta::type_name("api_error"), x.code, x.message, x.field,
+           x.run_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_spec& x) {
+  return f(caf::meta::type_name("job_spec"), x.name, x.type,
+           x.base_environment, x.target_environment, x.display_name,
+           x.schedule_json, x.trigger, x.created_by);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, environment_view& x) {
+  return f(caf::meta::type_name("environment_view"), x.id, x.display_name,
+           x.parent, x.status, x.created_at, x.locked_by_run);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, submit_reply& x) {
+  return f(caf::meta::type_name("submit_reply"), x.error, x.job_id, x.run_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, content_grant& x) {
+  return f(caf::meta::type_name("content_grant"), x.error, x.key);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, progress_update& x) {
+  return f(caf::meta::type_name("progress_update"), x.task, x.phase,
+           x.percent);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_log& x) {
+  return f(caf::meta::type_name("task_log"), x.task, x.level, x.message);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_outcome& x) {
+  return f(caf::meta::type_name("task_outcome"), x.task, x.status, x.message);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_outcome& x) {
+  return f(caf::meta::type_name("run_outcome"), x.run_id, x.status);
+}
+
+} // namespace downhill
+
+namespace downhill::persistence {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, org_record& x) {
+  return f(caf::meta::type_name("org_record"), x.id, x.name, x.created_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_record& x) {
+  return f(caf::meta::type_name("user_record"), x.org_id, x.name,
+           x.token_hash);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, environment_record& x) {
+  return f(caf::meta::type_name("environment_record"), x.key, x.org_id, x.id,
+           x.display_name, x.parent, x.status, x.generation, x.created_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_record& x) {
+  return f(caf::meta::type_name("job_record"), x.id, x.org_id, x.name, x.type,
+           x.base_environment, x.target_environment, x.display_name,
+           x.schedule_json, x.state, x.created_by, x.created_at,
+           x.latest_run_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_record& x) {
+  return f(caf::meta::type_name("task_record"), x.id, x.name, x.status,
+           x.phase, x.percent);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, log_record& x) {
+  return f(caf::meta::type_name("log_record"), x.seq, x.task, x.level,
+           x.message, x.at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_progress& x) {
+  return f(caf::meta::type_name("run_progress"), x.run_id, x.logs, x.tasks,
+           x.status, x.started_at, x.finished_at, x.environment_key,
+           x.switch_generation, x.mark_environment_ready,
+           x.delete_environment);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, new_run& x) {
+  return f(caf::meta::type_name("new_run"), x.job, x.trigger, x.created_by,
+           x.task_names, x.status, x.creates_environment, x.new_environment);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, created_run& x) {
+  return f(caf::meta::type_name("created_run"), x.job_id, x.run_id,
+           x.new_environment_key, x.task_ids);
+}
+
+} // namespace downhill::persistence
+
+namespace downhill {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, created_run_reply& x) {
+  return f(caf::meta::type_name("created_run_reply"), x.error, x.run);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, created_org_reply& x) {
+  return f(caf::meta::type_name("created_org_reply"), x.error,
+           x.main_environment);
+}
+
+} // namespace downhill

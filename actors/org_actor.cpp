@@ -1,0 +1,246 @@
+#include "actors/org_actor.hpp"
+
+#include "actors/run_actor.hpp"
+
+#include <caf/all.hpp>
+
+namespace downhill {
+
+namespace {
+
+using org_pointer = org_actor::stateful_pointer<org_state>;
+
+environment_parents parents_of(const org_state& st) {
+  environment_parents tree;
+  for (auto& [id, env] : st.environments)
+    tree.emplace(id, env.parent);
+  return tree;
+}
+
+api_error job_in_progress(int64_t run_id) {
+  auto e = make_error(error_code::job_in_progress,
+                      "Run " + std::to_string(run_id)
+                        + " is already running in this organization; only "
+                          "one environment job runs at a time. Wait for it "
+                          "to finish (or cancel it) and submit again.");
+  e.run_id = run_id;
+  return e;
+}
+
+api_error environment_locked(const std::string& env, int64_t run_id) {
+  auto e = make_error(error_code::environment_locked,
+                      "Environment '" + env + "' is being written by run "
+                        + std::to_string(run_id)
+                        + "; it is usable again when the run ends.");
+  e.run_id = run_id;
+  return e;
+}
+
+std::string status_of(const org_state& st,
+                      const persistence::environment_record& env) {
+  if (env.status == "creating")
+    return "creating";
+  if (st.active && st.active->target == env.id)
+    return "locked";
+  return env.status;
+}
+
+persistence::new_run make_new_run(const org_state& st, const job_spec& spec) {
+  persistence::new_run run;
+  auto& job = run.job;
+  job.org_id = st.org_id;
+  job.name = spec.name;
+  job.type = spec.type;
+  job.base_environment = spec.base_environment;
+  job.target_environment = spec.target_environment;
+  job.display_name = spec.display_name;
+  job.schedule_json = spec.schedule_json;
+  job.state = "active";
+  job.created_by = spec.created_by;
+  run.trigger = spec.trigger;
+  run.created_by = spec.created_by;
+  run.task_names = {database_task_name, index_task_name};
+  run.status = "running";  // started as soon as its rows exist
+  if (spec.type == create_environment_type) {
+    run.creates_environment = true;
+    auto& env = run.new_environment;
+    env.org_id = st.org_id;
+    env.id = spec.target_environment;
+    env.display_name = spec.display_name.empty() ? spec.target_environment
+                                                 : spec.display_name;
+    env.parent = spec.base_environment;
+    env.status = "creating";
+  }
+  return run;
+}
+
+/// Starts a run whose rows exist: spawns its run actor and locks its target.
+void start_run(org_pointer self, const job_spec& spec,
+               const persistence::created_run& created) {
+  auto& st = self->state;
+  auto& base = st.environments.at(spec.base_environment);
+  run_plan plan;
+  plan.run_id = created.run_id;
+  plan.org_id = st.org_id;
+  plan.task_ids = created.task_ids;
+  plan.base_key = base.key;
+  plan.base_generation = st.svc->guards.get(base.key)->generation;
+  if (spec.type == create_environment_type) {
+    plan.creates_environment = true;
+    plan.target_key = created.new_environment_key;
+    plan.new_generation = 1;
+  } else {
+    auto& target = st.environments.at(spec.target_environment);
+    plan.target_key = target.key;
+    // Only runs of this organization change its generations, and only one
+    // runs at a time, so the guard's value cannot move under this run.
+    plan.target_generation = st.svc->guards.get(target.key)->generation;
+    plan.new_generation = plan.target_generation + 1;
+  }
+  plan.recorded_running = true;
+  plan.org = org_actor{self};
+  plan.svc = st.svc;
+  auto handle = self->spawn(run, std::move(plan));
+  st.active = active_run{created.run_id, handle, spec.target_environment,
+                         spec.base_environment};
+}
+
+} // namespace
+
+org_actor::behavior_type
+organization(org_pointer self, std::string org_id,
+             std::vector<persistence::environment_record> environments,
+             services_ptr svc) {
+  auto& st = self->state;
+  st.org_id = std::move(org_id);
+  st.svc = std::move(svc);
+  for (auto& env : environments) {
+    st.svc->guards.get(env.key, env.generation);
+    st.environments.emplace(env.id, std::move(env));
+  }
+  return {
+    [=](submit_atom, job_spec& spec) -> caf::result<submit_reply> {
+      auto& st = self->state;
+      if (auto error = check_job(spec, parents_of(st)))
+        return submit_reply{std::move(error), 0, 0};
+      if (st.active)
+        return submit_reply{job_in_progress(st.active->run_id), 0, 0};
+      auto promise = self->make_response_promise<submit_reply>();
+      // await: no other message of this organization is handled until the
+      // run's rows exist, so no second job can slip in meanwhile.
+      self
+        ->request(st.svc->writer, caf::infinite, create_atom::value,
+                  make_new_run(st, spec))
+        .await([=](created_run_reply& reply) mutable {
+          auto& st = self->state;
+          if (reply.error) {
+            promise.deliver(submit_reply{std::move(reply.error), 0, 0});
+            return;
+          }
+          if (spec.type == create_environment_type) {
+            auto env = make_new_run(st, spec).new_environment;
+            env.key = reply.run.new_environment_key;
+            env.created_at = now_ms();
+            st.environments.emplace(env.id, env);
+          }
+          start_run(self, spec, reply.run);
+          promise.deliver(
+            submit_reply{{}, reply.run.job_id, reply.run.run_id});
+        });
+      return promise;
+    },
+    [=](access_atom, const std::string& env) -> content_grant {
+      auto& st = self->state;
+      auto i = st.environments.find(env);
+      if (i == st.environments.end())
+        return {make_error(error_code::not_found,
+                           "No environment '" + env
+                             + "' in this organization."),
+                0};
+      if (st.active && st.active->target == env)
+        return {environment_locked(env, st.active->run_id), 0};
+      return {{}, i->second.key};
+    },
+    [=](list_atom) -> std::vector<environment_view> {
+      auto& st = self->state;
+      std::vector<environment_view> result;
+      for (auto& [id, env] : st.environments) {
+        auto status = status_of(st, env);
+        result.push_back({id, env.display_name, env.parent, status,
+                          env.created_at,
+                          st.active && status != "ready" ? st.active->run_id
+                                                         : 0});
+      }
+      return result;
+    },
+    [=](cancel_atom, int64_t run_id) -> api_error {
+      auto& st = self->state;
+      if (!st.active || st.active->run_id != run_id)
+        return make_error(error_code::not_running,
+                          "Run " + std::to_string(run_id)
+                            + " is not running; only a running run can be "
+                              "cancelled.");
+      self->send(st.active->handle, cancel_atom::value);
+      return {};
+    },
+    [=](remove_atom, const std::string& env) -> caf::result<content_grant> {
+      auto& st = self->state;
+      auto i = st.environments.find(env);
+      if (i == st.environments.end())
+        return content_grant{make_error(error_code::not_found,
+                                        "No environment '" + env
+                                          + "' in this organization."),
+                             0};
+      if (env == main_environment_id)
+        return content_grant{make_error(error_code::main_environment,
+                                        "The main environment cannot be "
+                                        "deleted."),
+                             0};
+      if (st.active && st.active->target == env)
+        return content_grant{environment_locked(env, st.active->run_id), 0};
+      for (auto& [id, other] : st.environments)
+        if (other.parent == env)
+          return content_grant{
+            make_error(error_code::has_children,
+                       "Environment '" + env + "' has child '" + id
+                         + "'; delete its children first."),
+            0};
+      if (st.active && st.active->base == env)
+        return content_grant{
+          make_error(error_code::environment_locked,
+                     "Environment '" + env + "' is the base of run "
+                       + std::to_string(st.active->run_id)
+                       + "; delete it after the run ends."),
+          0};
+      auto key = i->second.key;
+      auto promise = self->make_response_promise<content_grant>();
+      self->request(st.svc->writer, caf::infinite, remove_atom::value, key)
+        .await([=](api_error& error) mutable {
+          if (!error)
+            self->state.environments.erase(env);
+          promise.deliver(content_grant{std::move(error), key});
+        });
+      return promise;
+    },
+    [=](finished_atom, const run_outcome& outcome) {
+      auto& st = self->state;
+      if (!st.active || st.active->run_id != outcome.run_id)
+        return;
+      auto target = st.active->target;
+      st.active.reset();
+      auto i = st.environments.find(target);
+      if (i == st.environments.end())
+        return;
+      if (i->second.status == "creating") {
+        if (outcome.status == "succeeded") {
+          i->second.status = "ready";
+        } else {
+          st.svc->guards.forget(i->second.key);
+          st.environments.erase(i);
+        }
+      }
+    },
+  };
+}
+
+} // namespace downhill

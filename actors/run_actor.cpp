@@ -1,0 +1,201 @@
+#include "actors/run_actor.hpp"
+
+#include "actors/environment_tasks.hpp"
+#include "persistence/environment_copy.hpp"
+
+#include <caf/all.hpp>
+
+namespace downhill {
+
+namespace {
+
+using run_pointer = run_actor::stateful_pointer<run_state>;
+
+/// How often a run's changes are handed to the writer.
+constexpr auto persist_interval = std::chrono::milliseconds(50);
+
+const char* completion_message(int32_t task) {
+  return task == database_task ? "Replication completed successfully."
+                               : "Indexed Data Synced Successfully";
+}
+
+void add_log(run_pointer self, int32_t task, std::string level,
+             std::string message) {
+  auto& st = self->state;
+  st.pending.logs.push_back({st.next_seq++, st.tasks[task].name,
+                             std::move(level), std::move(message), now_ms()});
+  // Later (live events issue): publish the line to WebSocket subscribers.
+}
+
+void set_task(run_pointer self, int32_t task) {
+  auto& pending = self->state.pending.tasks;
+  auto& current = self->state.tasks[task];
+  for (auto& t : pending)
+    if (t.id == current.id) {
+      t = current;
+      return;
+    }
+  pending.push_back(current);
+}
+
+void persist_pending(run_pointer self) {
+  auto& pending = self->state.pending;
+  if (pending.logs.empty() && pending.tasks.empty() && pending.status.empty()
+      && pending.started_at == 0)
+    return;
+  pending.run_id = self->state.plan.run_id;
+  self->send(self->state.plan.svc->writer, persist_atom::value,
+             std::move(pending));
+  pending = persistence::run_progress{};
+}
+
+/// The run's final status, persisted durably, then the org actor is told.
+void end_run(run_pointer self, const std::string& status) {
+  auto& st = self->state;
+  st.pending.run_id = st.plan.run_id;
+  st.pending.status = status;
+  st.pending.finished_at = now_ms();
+  if (st.plan.creates_environment) {
+    st.pending.environment_key = st.plan.target_key;
+    st.pending.delete_environment = true;
+  }
+  auto final_progress = std::move(st.pending);
+  st.pending = persistence::run_progress{};
+  self
+    ->request(st.plan.svc->writer, caf::infinite, persist_atom::value,
+              std::move(final_progress), durable_atom::value)
+    .then([=](const api_error&) {
+      // Whatever the writer answered, the org actor must release the lock:
+      // a run whose status could not be written is marked interrupted at
+      // the next start.
+      self->send(self->state.plan.org, finished_atom::value,
+                 run_outcome{self->state.plan.run_id, status});
+      self->quit();
+    });
+}
+
+void start_commit(run_pointer self) {
+  auto& st = self->state;
+  st.committing = true;
+  persistence::run_progress final_progress = std::move(st.pending);
+  st.pending = persistence::run_progress{};
+  final_progress.run_id = st.plan.run_id;
+  final_progress.status = "succeeded";
+  final_progress.finished_at = now_ms();
+  final_progress.environment_key = st.plan.target_key;
+  final_progress.switch_generation = st.plan.new_generation;
+  final_progress.mark_environment_ready = st.plan.creates_environment;
+  self->spawn(commit_run, run_actor{self}, st.plan, std::move(final_progress));
+}
+
+void on_task_done(run_pointer self, const task_outcome& outcome) {
+  auto& st = self->state;
+  auto& task = st.tasks[outcome.task];
+  task.status = outcome.status;
+  if (outcome.status == "succeeded") {
+    task.percent = 100;
+    add_log(self, outcome.task, "info", completion_message(outcome.task));
+  } else if (outcome.status == "failed") {
+    st.failed = true;
+    add_log(self, outcome.task, "error", outcome.message);
+    st.cancel->store(true); // no point finishing the other task
+  } else {
+    add_log(self, outcome.task, "warning", "Task stopped: the run was cancelled.");
+  }
+  set_task(self, outcome.task);
+  if (++st.tasks_done < 2)
+    return;
+  if (!st.failed && !st.cancel_requested)
+    start_commit(self);
+  else
+    self->spawn(discard_run, run_actor{self}, st.plan);
+}
+
+} // namespace
+
+std::string progress_message(const std::string& phase, int percent) {
+  auto n = std::to_string(percent) + "%";
+  if (phase == "clone")
+    return "Database data clone progress: " + n;
+  if (phase == "snapshot")
+    return "Creating Snapshot Progress: " + n;
+  return "Restoring Snapshot Progress: " + n;
+}
+
+run_actor::behavior_type run(run_pointer self, run_plan plan) {
+  auto& st = self->state;
+  st.plan = std::move(plan);
+  const char* names[] = {database_task_name, index_task_name};
+  for (int32_t i = 0; i < 2; ++i) {
+    st.tasks[i] = {st.plan.task_ids.at(i), names[i], "running", "", 0};
+    st.logged[i] = {"", -1};
+    if (!st.plan.recorded_running)
+      set_task(self, i);
+  }
+  if (!st.plan.recorded_running) {
+    st.pending.status = "running";
+    st.pending.started_at = now_ms();
+  }
+  auto snapshot = std::make_shared<persistence::base_snapshot>(
+    st.plan.base_dir(), st.plan.svc->guards.get(st.plan.base_key));
+  for (int32_t i = 0; i < 2; ++i) {
+    task_inputs in{i, snapshot, st.plan.new_dir(), st.cancel};
+    if (i == database_task)
+      self->spawn(sync_database_task, run_actor{self}, std::move(in));
+    else
+      self->spawn(sync_index_task, run_actor{self}, std::move(in));
+  }
+  self->send(self, tick_atom::value);
+  return {
+    [=](progress_atom, const progress_update& p) {
+      auto& st = self->state;
+      auto& task = st.tasks[p.task];
+      task.phase = p.phase;
+      task.percent = p.percent;
+      set_task(self, p.task);
+      // One log line per ten percent of each phase (and its start): the
+      // progress bar shows every percent, the log stays readable.
+      auto& [phase, tens] = st.logged[p.task];
+      if (phase != p.phase || p.percent / 10 > tens) {
+        phase = p.phase;
+        tens = p.percent / 10;
+        add_log(self, p.task, "info", progress_message(p.phase, p.percent));
+      }
+    },
+    [=](log_atom, task_log& line) {
+      add_log(self, line.task, std::move(line.level), std::move(line.message));
+    },
+    [=](done_atom, const task_outcome& outcome) {
+      on_task_done(self, outcome);
+    },
+    [=](cancel_atom) {
+      auto& st = self->state;
+      if (st.cancel_requested || st.committing)
+        return; // too late: the switch is being committed
+      st.cancel_requested = true;
+      st.cancel->store(true);
+      add_log(self, database_task, "warning",
+              "Cancellation requested: stopping at the next safe point.");
+    },
+    [=](finished_atom, const api_error& error) {
+      auto& st = self->state;
+      if (st.committing && !error) {
+        // The final progress, switch included, is durable already.
+        self->send(st.plan.org, finished_atom::value,
+                   run_outcome{st.plan.run_id, "succeeded"});
+        self->quit();
+        return;
+      }
+      if (error)
+        add_log(self, database_task, "error", error.message);
+      end_run(self, st.cancel_requested && !st.failed && !error ? "cancelled"
+                                                                 : "failed");
+    },
+    [=](tick_atom) {
+      persist_pending(self);
+      self->delayed_send(self, persist_interval, tick_atom::value);
+    },
+  };
+}
+
+} // namespace downhill

@@ -1,0 +1,35 @@
+#pragma once
+
+#include "actors/run_plan.hpp"
+
+#include <array>
+
+namespace downhill {
+
+struct run_state {
+  static inline const char* name = "run";
+
+  run_plan plan;
+  std::shared_ptr<std::atomic<bool>> cancel
+    = std::make_shared<std::atomic<bool>>(false);
+  std::array<persistence::task_record, 2> tasks;
+  /// Last progress log line per task: "phase" and the tens it reported.
+  std::array<std::pair<std::string, int>, 2> logged;
+  int tasks_done = 0;
+  bool cancel_requested = false;
+  bool failed = false;
+  bool committing = false;  // the switch step is running
+  int64_t next_seq = 1;
+  persistence::run_progress pending;  // not yet sent to the writer
+};
+
+/// Drives one run: starts its two tasks, relays their reports into log lines,
+/// counters and task states, persists them in batches, and ends the run
+/// through the commit or discard step.
+run_actor::behavior_type run(run_actor::stateful_pointer<run_state> self,
+                             run_plan plan);
+
+/// The log line for a progress percent in a phase, as the seed words it.
+std::string progress_message(const std::string& phase, int percent);
+
+} // namespace downhill

@@ -1,0 +1,83 @@
+#include "actors/environment_tasks.hpp"
+
+#include "actors/task_reporting.hpp"
+#include "persistence/environment_copy.hpp"
+
+#include <caf/all.hpp>
+
+#include <filesystem>
+#include <mutex>
+
+namespace downhill {
+
+namespace {
+
+/// Asks the writer to commit `progress` durably and waits for the answer
+/// (this actor is detached: waiting blocks only its own thread).
+api_error commit_durably(caf::blocking_actor* self, const run_plan& plan,
+                         persistence::run_progress progress) {
+  api_error result
+    = make_error(error_code::internal, "The control plane did not answer.");
+  self
+    ->request(plan.svc->writer, caf::infinite, persist_atom::value,
+              std::move(progress), durable_atom::value)
+    .receive([&](api_error& e) { result = std::move(e); },
+             [&](caf::error& e) {
+               result = make_error(error_code::internal, to_string(e));
+             });
+  return result;
+}
+
+} // namespace
+
+void commit_run(caf::blocking_actor* self, run_actor run, run_plan plan,
+                persistence::run_progress final_progress) {
+  auto new_dir = plan.new_dir();
+  api_error result;
+  try {
+    if (plan.creates_environment) {
+      persistence::clear_create_exclusions(new_dir);
+      persistence::flush_generation(new_dir);
+      result = commit_durably(self, plan, std::move(final_progress));
+    } else {
+      // Held exclusively from the copy of the target's own kinds until the
+      // switch is committed: a webhook added in between would otherwise be
+      // lost, and a reader would otherwise see the old files vanish.
+      auto guard = plan.svc->guards.get(plan.target_key);
+      std::unique_lock<std::shared_mutex> exclusive{guard->mutex};
+      persistence::keep_target_unsynced_kinds(new_dir, plan.target_dir());
+      persistence::flush_generation(new_dir);
+      result = commit_durably(self, plan, std::move(final_progress));
+      if (!result)
+        guard->generation = plan.new_generation;
+    }
+  } catch (const std::exception& e) {
+    result = make_error(error_code::internal, describe_failure(e));
+  }
+  try {
+    if (result)
+      std::filesystem::remove_all(new_dir);
+    else
+      plan.svc->layout.remove_other_generations(plan.target_key,
+                                                plan.new_generation);
+  } catch (const std::exception&) {
+    // Leftovers are removed at the next start.
+  }
+  self->send(run, finished_atom::value, std::move(result));
+}
+
+void discard_run(caf::blocking_actor* self, run_actor run, run_plan plan) {
+  api_error result;
+  try {
+    if (plan.creates_environment)
+      plan.svc->layout.remove_environment(plan.target_key);
+    else
+      std::filesystem::remove_all(plan.new_dir());
+  } catch (const std::exception& e) {
+    // Not fatal for the target: the files are garbage, removed at start-up.
+    result = make_error(error_code::internal, describe_failure(e));
+  }
+  self->send(run, finished_atom::value, std::move(result));
+}
+
+} // namespace downhill

@@ -1,0 +1,23 @@
+// What every org and run actor of one server shares: where environments
+// live on disk, their switch guards, and the control-plane writer.
+#pragma once
+
+#include "actors/clock.hpp"
+#include "actors/interfaces.hpp"
+#include "persistence/environment_layout.hpp"
+
+#include <memory>
+
+namespace downhill {
+
+struct services {
+  explicit services(const std::filesystem::path& data_dir) : layout(data_dir) {}
+
+  persistence::environment_layout layout;
+  persistence::environment_guards guards;
+  control_plane_writer_actor writer;
+};
+
+using services_ptr = std::shared_ptr<services>;
+
+} // namespace downhill

@@ -1,0 +1,20 @@
+#include "actors/environment_tasks.hpp"
+
+#include "actors/task_reporting.hpp"
+#include "persistence/environment_copy.hpp"
+
+namespace downhill {
+
+void sync_database_task(caf::blocking_actor* self, run_actor run,
+                        task_inputs in) {
+  try {
+    auto& base = in.snapshot->content();
+    bool complete = persistence::copy_content(
+      base, in.new_dir, report_progress(self, run, in, "clone"));
+    report_end(self, run, in, complete);
+  } catch (const std::exception& e) {
+    report_failure(self, run, in, e);
+  }
+}
+
+} // namespace downhill

@@ -1,0 +1,24 @@
+#include "actors/environment_tasks.hpp"
+
+#include "actors/task_reporting.hpp"
+#include "persistence/environment_copy.hpp"
+
+namespace downhill {
+
+void sync_index_task(caf::blocking_actor* self, run_actor run,
+                     task_inputs in) {
+  try {
+    auto snapshot_file = in.new_dir / persistence::index_snapshot_file_name;
+    bool complete = persistence::create_index_snapshot(
+      in.snapshot->index(), snapshot_file,
+      report_progress(self, run, in, "snapshot"));
+    if (complete)
+      complete = persistence::restore_index_snapshot(
+        snapshot_file, in.new_dir, report_progress(self, run, in, "restore"));
+    report_end(self, run, in, complete);
+  } catch (const std::exception& e) {
+    report_failure(self, run, in, e);
+  }
+}
+
+} // namespace downhill

@@ -1,0 +1,184 @@
+#include "http/handlers.hpp"
+
+#include "actors/clock.hpp"
+#include "http/json_views.hpp"
+#include "http/request_parsing.hpp"
+#include "persistence/content_store.hpp"
+
+namespace downhill::http {
+
+namespace {
+
+using persistence::content_store;
+
+/// Runs `work` on the environment named in the path, answering its result,
+/// or the org actor's refusal (404, 423).
+template <class F>
+api_response on_content(core& c, const api_request& r, F work) {
+  api_response response;
+  auto error = c.with_content(r.param("org"), r.param("env"),
+                              [&](content_store& store) {
+                                response = work(store);
+                              });
+  if (error)
+    return error_response(error);
+  return response;
+}
+
+std::string valid_entry_id(const api_request& r) {
+  auto& id = r.param("id");
+  bool ok = !id.empty() && id.size() <= 128;
+  for (char ch : id)
+    ok = ok
+         && ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+             || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'
+             || ch == '.');
+  if (!ok)
+    throw bad_request{make_error(error_code::invalid_field,
+                                 "An entry id is 1-128 characters of letters, "
+                                 "digits, '-', '_' and '.'.",
+                                 "id")};
+  return id;
+}
+
+persistence::unsynced_kind kind_of(const api_request& r) {
+  auto& k = r.param("kind");
+  if (k == "webhooks")
+    return persistence::unsynced_kind::webhooks;
+  if (k == "integrations")
+    return persistence::unsynced_kind::integrations;
+  if (k == "presets")
+    return persistence::unsynced_kind::presets;
+  return persistence::unsynced_kind::teams;
+}
+
+api_response entry_not_found(const std::string& id) {
+  return error_response(
+    make_error(error_code::not_found, "No entry '" + id + "'."));
+}
+
+} // namespace
+
+api_response put_entry(core& c, const api_request& r) {
+  auto id = valid_entry_id(r);
+  auto body = parse_object(r.body);
+  persistence::entry_input in;
+  in.id = id;
+  in.content_type = required_string(body, "content_type", 64);
+  in.locale = optional_string(body, "locale", 35, "en");
+  in.title = required_string(body, "title", 1000);
+  in.body = optional_string(body, "body", 512 * 1024);
+  if (auto fields = body.find("fields"); fields != body.end()) {
+    if (!fields->is_object())
+      throw bad_request{make_error(error_code::invalid_field,
+                                   "fields must be a JSON object.", "fields")};
+    in.fields_json = fields->dump();
+  }
+  auto now = format_time(now_ms());
+  return on_content(c, r, [&](content_store& store) {
+    return json_response(200, entry_json(store.put_entry(in, now)).dump());
+  });
+}
+
+api_response get_entry(core& c, const api_request& r) {
+  auto id = valid_entry_id(r);
+  return on_content(c, r, [&](content_store& store) {
+    auto entry = store.get_entry(id);
+    if (!entry)
+      return entry_not_found(id);
+    return json_response(200, entry_json(*entry).dump());
+  });
+}
+
+api_response list_entries(core& c, const api_request& r) {
+  auto limit = query_int(r, "limit", 100, 1, 1000);
+  auto after = r.query.count("after") ? r.query.at("after") : "";
+  return on_content(c, r, [&](content_store& store) {
+    auto entries = store.list_entries(after, limit);
+    json list = json::array();
+    for (auto& e : entries)
+      list.push_back(entry_json(e));
+    json next = static_cast<int64_t>(entries.size()) == limit
+                  ? json(entries.back().id)
+                  : json(nullptr);
+    return json_response(200, json{{"entries", list}, {"next", next}}.dump());
+  });
+}
+
+api_response delete_entry(core& c, const api_request& r) {
+  auto id = valid_entry_id(r);
+  return on_content(c, r, [&](content_store& store) {
+    if (!store.delete_entry(id))
+      return entry_not_found(id);
+    return api_response{204, ""};
+  });
+}
+
+api_response list_versions(core& c, const api_request& r) {
+  auto id = valid_entry_id(r);
+  return on_content(c, r, [&](content_store& store) {
+    auto versions = store.versions(id);
+    if (versions.empty() && !store.get_entry(id))
+      return entry_not_found(id);
+    json list = json::array();
+    for (auto& v : versions)
+      list.push_back({{"version", v.version}, {"title", v.title}, {"at", v.at}});
+    return json_response(200, json{{"versions", list}}.dump());
+  });
+}
+
+api_response search_entries(core& c, const api_request& r) {
+  auto limit = query_int(r, "limit", 20, 1, 100);
+  auto q = r.query.count("q") ? r.query.at("q") : "";
+  if (q.size() > 1000)
+    throw bad_request{make_error(error_code::invalid_field,
+                                 "q must be at most 1000 characters.", "q")};
+  return on_content(c, r, [&](content_store& store) {
+    json hits = json::array();
+    for (auto& hit : store.search(q, limit))
+      hits.push_back({{"id", hit.id}, {"title", hit.title}});
+    return json_response(200, json{{"hits", hits}}.dump());
+  });
+}
+
+api_response get_settings(core& c, const api_request& r) {
+  return on_content(c, r, [&](content_store& store) {
+    return json_response(200, store.settings_json());
+  });
+}
+
+api_response put_settings(core& c, const api_request& r) {
+  auto settings = parse_object(r.body).dump();
+  return on_content(c, r, [&](content_store& store) {
+    store.put_settings_json(settings);
+    return json_response(200, settings);
+  });
+}
+
+api_response list_items(core& c, const api_request& r) {
+  auto kind = kind_of(r);
+  return on_content(c, r, [&](content_store& store) {
+    json list = json::array();
+    for (auto& item : store.list_items(kind))
+      list.push_back(item_json(item));
+    return json_response(200, json{{r.param("kind"), list}}.dump());
+  });
+}
+
+api_response add_item(core& c, const api_request& r) {
+  auto kind = kind_of(r);
+  auto body = parse_object(r.body);
+  auto name = required_string(body, "name", 200);
+  body.erase("name");
+  body.erase("id");
+  body.erase("created_at");
+  auto attributes = body.dump();
+  auto now = format_time(now_ms());
+  return on_content(c, r, [&](content_store& store) {
+    return json_response(201, item_json(store.add_item(kind, name, attributes,
+                                                       now))
+                                .dump());
+  });
+}
+
+} // namespace downhill::http

@@ -1,0 +1,46 @@
+// Routing: a table from (method, path pattern) to a handler, with the
+// authentication each route needs. Handlers translate HTTP to calls on the
+// core and back; they hold no business rules.
+#pragma once
+
+#include "http/api_types.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace downhill::http {
+
+enum class access {
+  anyone,        // no token (health check, dashboard files)
+  admin,         // the admin token only
+  organization,  // a user of the {org} in the path, or the admin
+};
+
+using handler = std::function<api_response(core&, const api_request&)>;
+
+struct route {
+  std::string method;
+  std::string pattern;  // "/api/v1/orgs/{org}/runs/{run}"
+  access needs;
+  handler handle;
+};
+
+class router {
+public:
+  router(core& c, std::string admin_token);
+
+  void add(route r);
+  /// Authenticates, matches and runs the handler. Never throws.
+  api_response dispatch(api_request& request) const;
+
+private:
+  core& core_;
+  std::string admin_token_;
+  std::vector<route> routes_;
+};
+
+/// All routes of the API, in one list (routes.cpp).
+void add_api_routes(router& r);
+
+} // namespace downhill::http

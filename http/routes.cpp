@@ -1,0 +1,58 @@
+#include "http/handlers.hpp"
+#include "http/request_parsing.hpp"
+#include "http/router.hpp"
+
+namespace downhill::http {
+
+void add_api_routes(router& r) {
+  const std::string org = "/api/v1/orgs/{org}";
+  const std::string env = org + "/environments/{env}";
+  auto add = [&](const char* method, std::string pattern, access needs,
+                 auto handle) {
+    r.add({method, std::move(pattern), needs, checked(handle)});
+  };
+  add("GET", "/healthz", access::anyone, [](core&, const api_request&) {
+    return json_response(200, R"({"status":"ok"})");
+  });
+  add("POST", "/api/v1/orgs", access::admin, create_org);
+  add("POST", org + "/users", access::admin, create_user);
+
+  add("GET", org + "/environments", access::organization, list_environments);
+  add("DELETE", env, access::organization, delete_environment);
+
+  add("GET", env + "/entries", access::organization, list_entries);
+  add("PUT", env + "/entries/{id}", access::organization, put_entry);
+  add("GET", env + "/entries/{id}", access::organization, get_entry);
+  add("DELETE", env + "/entries/{id}", access::organization, delete_entry);
+  add("GET", env + "/entries/{id}/versions", access::organization,
+      list_versions);
+  add("GET", env + "/search", access::organization, search_entries);
+  add("GET", env + "/settings", access::organization, get_settings);
+  add("PUT", env + "/settings", access::organization, put_settings);
+  for (auto kind : {"webhooks", "integrations", "presets", "teams"}) {
+    // {kind} is matched literally per route, so unknown kinds stay 404.
+    auto pattern = env + "/" + kind;
+    r.add({"GET", pattern, access::organization,
+           checked([kind](core& c, const api_request& req) {
+             auto copy = req;
+             copy.params["kind"] = kind;
+             return list_items(c, copy);
+           })});
+    r.add({"POST", pattern, access::organization,
+           checked([kind](core& c, const api_request& req) {
+             auto copy = req;
+             copy.params["kind"] = kind;
+             return add_item(c, copy);
+           })});
+  }
+
+  add("POST", org + "/jobs", access::organization, submit_job);
+  add("GET", org + "/jobs", access::organization, list_jobs);
+  add("GET", org + "/jobs/{job}", access::organization, get_job);
+  add("GET", org + "/runs", access::organization, list_runs);
+  add("GET", org + "/runs/{run}", access::organization, get_run);
+  add("GET", org + "/runs/{run}/logs", access::organization, list_logs);
+  add("POST", org + "/runs/{run}/cancel", access::organization, cancel_run);
+}
+
+} // namespace downhill::http

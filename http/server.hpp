@@ -1,0 +1,42 @@
+// The HTTP server: Beast on its own io_context threads, handlers on a
+// separate blocking pool. Network threads only read, parse and write; every
+// handler (which may wait on SQLite or an actor) runs on the pool.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace downhill {
+class core;
+} // namespace downhill
+
+namespace downhill::http {
+
+struct server_options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;      // 0: any free port
+  std::string admin_token;
+  unsigned io_threads = 2;
+  unsigned worker_threads = 8;
+  size_t body_limit = 1024 * 1024;
+};
+
+class server {
+public:
+  server(core& c, server_options options);
+  ~server();
+
+  /// Binds and starts serving; returns the port actually bound.
+  uint16_t start();
+  /// Blocks until SIGINT or SIGTERM.
+  void wait_for_signal();
+  /// Stops accepting, finishes the requests in flight, joins the threads.
+  void stop();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace downhill::http

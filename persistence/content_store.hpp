@@ -1,0 +1,101 @@
+// The data of one environment: its content database (content types,
+// entries, assets, locales, settings, and the kinds a sync does not copy)
+// and its search index (FTS5 over the entries). Both live in one generation
+// directory of the environment; see environment_layout.hpp.
+#pragma once
+
+#include "persistence/sqlite.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace downhill::persistence {
+
+struct entry_input {
+  std::string id;
+  std::string content_type;
+  std::string locale;
+  std::string title;
+  std::string body;
+  std::string fields_json = "{}";
+};
+
+struct entry_record {
+  std::string id;
+  std::string content_type;
+  std::string locale;
+  std::string title;
+  std::string body;
+  std::string fields_json;
+  int64_t version = 0;
+  std::string updated_at;
+};
+
+struct entry_version_record {
+  int64_t version = 0;
+  std::string title;
+  std::string at;
+};
+
+struct search_hit {
+  std::string id;
+  std::string title;
+};
+
+/// A webhook, integration, preset or team.
+struct named_item {
+  int64_t id = 0;
+  std::string name;
+  std::string attributes_json; // the object as posted
+  std::string created_at;
+};
+
+/// The kinds of an environment that a sync never copies.
+enum class unsynced_kind { webhooks, integrations, presets, teams };
+
+/// Table name of a kind; also its name in URLs.
+const char* kind_table(unsynced_kind kind);
+
+/// File names inside a generation directory.
+inline constexpr const char* content_file_name = "content.db";
+inline constexpr const char* index_file_name = "index.db";
+
+class content_store {
+public:
+  /// Creates an empty environment (both files) in `generation_dir`.
+  static void create_empty(const std::filesystem::path& generation_dir);
+
+  /// Opens both files of an existing generation directory.
+  explicit content_store(const std::filesystem::path& generation_dir);
+
+  entry_record put_entry(const entry_input& input, const std::string& now);
+  std::optional<entry_record> get_entry(const std::string& id);
+  std::vector<entry_record> list_entries(const std::string& after,
+                                         int64_t limit);
+  bool delete_entry(const std::string& id);
+  std::vector<entry_version_record> versions(const std::string& entry_id);
+  std::vector<search_hit> search(const std::string& text, int64_t limit);
+
+  std::string settings_json();
+  void put_settings_json(const std::string& json);
+
+  std::vector<named_item> list_items(unsynced_kind kind);
+  named_item add_item(unsynced_kind kind, const std::string& name,
+                      const std::string& attributes_json,
+                      const std::string& now);
+
+  int64_t entry_count();
+
+private:
+  database content_;
+  database index_;
+};
+
+/// Turns free text into an FTS5 query that matches documents containing
+/// every word, so that user input can never be an FTS5 syntax error.
+std::string to_fts_query(const std::string& text);
+
+} // namespace downhill::persistence

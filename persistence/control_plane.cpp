@@ -1,0 +1,496 @@
+#include "persistence/control_plane.hpp"
+
+namespace downhill::persistence {
+
+namespace {
+
+// Forward migrations, applied in order; PRAGMA user_version counts the ones
+// applied. Never edit a published step: append a new one.
+const char* const migrations[] = {
+  R"sql(
+CREATE TABLE orgs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL);
+CREATE TABLE users (
+  org_id TEXT NOT NULL REFERENCES orgs (id),
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (org_id, name));
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO counters VALUES ('environment_key', 0);
+CREATE TABLE environments (
+  key INTEGER PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES orgs (id),
+  id TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  parent TEXT,
+  status TEXT NOT NULL,
+  generation INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (org_id, id));
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES orgs (id),
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  base_environment TEXT NOT NULL,
+  target_environment TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  schedule TEXT NOT NULL,
+  state TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL);
+CREATE INDEX jobs_by_org ON jobs (org_id, id);
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  job_id INTEGER NOT NULL REFERENCES jobs (id),
+  org_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  trigger TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  total_logs INTEGER NOT NULL DEFAULT 0,
+  total_errors INTEGER NOT NULL DEFAULT 0,
+  total_warnings INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER NOT NULL DEFAULT 0,
+  finished_at INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX runs_by_org ON runs (org_id, id);
+CREATE INDEX runs_by_job ON runs (job_id, id);
+CREATE INDEX runs_by_status ON runs (status);
+CREATE TABLE tasks (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs (id),
+  position INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  phase TEXT NOT NULL,
+  percent INTEGER NOT NULL);
+CREATE INDEX tasks_by_run ON tasks (run_id, position);
+CREATE TABLE logs (
+  run_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  task TEXT NOT NULL,
+  level TEXT NOT NULL,
+  message TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
+)sql",
+};
+
+constexpr int64_t application_id = 0x64686370; // "dhcp"
+
+constexpr const char* run_columns
+  = "r.id, r.job_id, r.org_id, j.name, j.type, r.status, r.trigger, "
+    "r.created_by, j.base_environment, j.target_environment, r.total_logs, "
+    "r.total_errors, r.total_warnings, r.created_at, r.started_at, "
+    "r.finished_at";
+
+constexpr const char* job_columns
+  = "j.id, j.org_id, j.name, j.type, j.base_environment, "
+    "j.target_environment, j.display_name, j.schedule, j.state, "
+    "j.created_by, j.created_at, "
+    "(SELECT coalesce(max(id), 0) FROM runs WHERE job_id = j.id)";
+
+job_record read_job(statement& s) {
+  job_record j;
+  j.id = s.int_column(0);
+  j.org_id = s.text_column(1);
+  j.name = s.text_column(2);
+  j.type = s.text_column(3);
+  j.base_environment = s.text_column(4);
+  j.target_environment = s.text_column(5);
+  j.display_name = s.text_column(6);
+  j.schedule_json = s.text_column(7);
+  j.state = s.text_column(8);
+  j.created_by = s.text_column(9);
+  j.created_at = s.int_column(10);
+  j.latest_run_id = s.int_column(11);
+  return j;
+}
+
+} // namespace
+
+control_plane::control_plane(const std::filesystem::path& file, access mode)
+  : db_(file, mode == access::writer ? database::mode::read_write_create
+                                     : database::mode::read_write) {
+  if (mode == access::writer) {
+    // FULL: a committed switch or run status survives power loss too; log
+    // lines are batched, so the extra fsync per commit stays cheap.
+    db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+             "PRAGMA foreign_keys=ON;");
+    migrate();
+  } else {
+    db_.exec("PRAGMA query_only=ON");
+  }
+}
+
+void control_plane::migrate() {
+  auto stmt = db_.prepare("PRAGMA application_id");
+  stmt.step();
+  auto id = stmt.int_column(0);
+  stmt = db_.prepare("PRAGMA user_version");
+  stmt.step();
+  auto version = stmt.int_column(0);
+  if (id != 0 && id != application_id)
+    throw storage_error(26 /* SQLITE_NOTADB */,
+                        db_.path().string()
+                          + " is not a downhill control-plane database");
+  constexpr int64_t latest = sizeof(migrations) / sizeof(migrations[0]);
+  if (version > latest)
+    throw storage_error(26, db_.path().string() + " has schema version "
+                              + std::to_string(version)
+                              + ", newer than this downhill knows ("
+                              + std::to_string(latest) + ")");
+  for (; version < latest; ++version) {
+    transaction tx{db_};
+    db_.exec(migrations[version]);
+    db_.exec("PRAGMA application_id = " + std::to_string(application_id));
+    db_.exec("PRAGMA user_version = " + std::to_string(version + 1));
+    tx.commit();
+  }
+}
+
+// -- organizations and users --------------------------------------------------
+
+std::vector<org_record> control_plane::list_orgs() {
+  statement_use list{db_, "SELECT id, name, created_at FROM orgs ORDER BY id"};
+  std::vector<org_record> result;
+  while (list->step())
+    result.push_back({list->text_column(0), list->text_column(1),
+                      list->int_column(2)});
+  return result;
+}
+
+int64_t control_plane::next_environment_key() {
+  // Keys are never reused, so a leftover directory of a deleted environment
+  // can never be mistaken for a new one's.
+  statement_use next{db_, "UPDATE counters SET value = value + 1 WHERE name = "
+                          "'environment_key' RETURNING value"};
+  next->step();
+  return next->int_column(0);
+}
+
+environment_record control_plane::insert_org(const org_record& org,
+                                             int64_t main_key) {
+  transaction tx{db_};
+  {
+    statement_use add{db_, "INSERT INTO orgs (id, name, created_at) VALUES "
+                           "(?, ?, ?)"};
+    add->bind(1, org.id).bind(2, org.name).bind(3, org.created_at).run();
+  }
+  environment_record main_env{main_key, org.id, "main", "main", "", "ready", 1,
+                              org.created_at};
+  {
+    statement_use add{db_, "INSERT INTO environments (key, org_id, id, "
+                           "display_name, parent, status, generation, "
+                           "created_at) VALUES (?, ?, ?, ?, NULL, ?, ?, ?)"};
+    add->bind(1, main_key).bind(2, org.id).bind(3, "main").bind(4, "main");
+    add->bind(5, "ready").bind(6, int64_t{1}).bind(7, org.created_at).run();
+  }
+  tx.commit();
+  return main_env;
+}
+
+void control_plane::insert_user(const user_record& user, int64_t now) {
+  statement_use add{db_, "INSERT INTO users (org_id, name, token_hash, "
+                         "created_at) VALUES (?, ?, ?, ?)"};
+  add->bind(1, user.org_id).bind(2, user.name).bind(3, user.token_hash);
+  add->bind(4, now).run();
+}
+
+std::vector<user_record> control_plane::list_users() {
+  statement_use list{db_, "SELECT org_id, name, token_hash FROM users"};
+  std::vector<user_record> result;
+  while (list->step())
+    result.push_back({list->text_column(0), list->text_column(1),
+                      list->text_column(2)});
+  return result;
+}
+
+bool control_plane::user_exists(const std::string& org_id,
+                                const std::string& name) {
+  statement_use find{db_, "SELECT 1 FROM users WHERE org_id = ? AND name = ?"};
+  find->bind(1, org_id).bind(2, name);
+  return find->step();
+}
+
+// -- environments ---------------------------------------------------------------
+
+std::vector<environment_record> control_plane::list_environments() {
+  statement_use list{db_, "SELECT key, org_id, id, display_name, "
+                          "coalesce(parent, ''), status, generation, "
+                          "created_at FROM environments ORDER BY key"};
+  std::vector<environment_record> result;
+  while (list->step())
+    result.push_back({list->int_column(0), list->text_column(1),
+                      list->text_column(2), list->text_column(3),
+                      list->text_column(4), list->text_column(5),
+                      list->int_column(6), list->int_column(7)});
+  return result;
+}
+
+void control_plane::delete_environment(int64_t key) {
+  statement_use del{db_, "DELETE FROM environments WHERE key = ?"};
+  del->bind(1, key).run();
+}
+
+// -- jobs, runs, logs -----------------------------------------------------------
+
+created_run control_plane::insert_run(const new_run& run, int64_t now) {
+  created_run created;
+  transaction tx{db_};
+  if (run.creates_environment) {
+    auto& env = run.new_environment;
+    created.new_environment_key = next_environment_key();
+    statement_use add{db_, "INSERT INTO environments (key, org_id, id, "
+                           "display_name, parent, status, generation, "
+                           "created_at) VALUES (?, ?, ?, ?, ?, 'creating', "
+                           "1, ?)"};
+    add->bind(1, created.new_environment_key).bind(2, env.org_id);
+    add->bind(3, env.id).bind(4, env.display_name).bind(5, env.parent);
+    add->bind(6, now).run();
+  }
+  created.job_id = run.job.id;
+  if (created.job_id == 0) {
+    auto& j = run.job;
+    statement_use add{db_, "INSERT INTO jobs (org_id, name, type, "
+                           "base_environment, target_environment, "
+                           "display_name, schedule, state, created_by, "
+                           "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+    add->bind(1, j.org_id).bind(2, j.name).bind(3, j.type);
+    add->bind(4, j.base_environment).bind(5, j.target_environment);
+    add->bind(6, j.display_name).bind(7, j.schedule_json).bind(8, j.state);
+    add->bind(9, j.created_by).bind(10, now).run();
+    created.job_id = db_.last_insert_rowid();
+  }
+  {
+    statement_use add{db_, "INSERT INTO runs (job_id, org_id, status, trigger, "
+                           "created_by, created_at, started_at) VALUES "
+                           "(?, ?, ?, ?, ?, ?, ?)"};
+    add->bind(1, created.job_id).bind(2, run.job.org_id).bind(3, run.status);
+    add->bind(4, run.trigger).bind(5, run.created_by).bind(6, now);
+    add->bind(7, run.status == "running" ? now : int64_t{0}).run();
+    created.run_id = db_.last_insert_rowid();
+  }
+  int64_t position = 0;
+  for (auto& name : run.task_names) {
+    statement_use add{db_, "INSERT INTO tasks (run_id, position, name, status, "
+                           "phase, percent) VALUES (?, ?, ?, ?, '', 0)"};
+    add->bind(1, created.run_id).bind(2, position++).bind(3, name);
+    add->bind(4, run.status == "running" ? "running" : "pending").run();
+    created.task_ids.push_back(db_.last_insert_rowid());
+  }
+  tx.commit();
+  return created;
+}
+
+void control_plane::apply(const run_progress& p) {
+  transaction tx{db_};
+  int64_t errors = 0;
+  int64_t warnings = 0;
+  for (auto& log : p.logs) {
+    statement_use add{db_, "INSERT INTO logs (run_id, seq, task, level, "
+                           "message, at) VALUES (?, ?, ?, ?, ?, ?)"};
+    add->bind(1, p.run_id).bind(2, log.seq).bind(3, log.task);
+    add->bind(4, log.level).bind(5, log.message).bind(6, log.at).run();
+    errors += log.level == "error";
+    warnings += log.level == "warning";
+  }
+  if (!p.logs.empty()) {
+    statement_use count{db_, "UPDATE runs SET total_logs = total_logs + ?, "
+                             "total_errors = total_errors + ?, total_warnings "
+                             "= total_warnings + ? WHERE id = ?"};
+    count->bind(1, static_cast<int64_t>(p.logs.size())).bind(2, errors);
+    count->bind(3, warnings).bind(4, p.run_id).run();
+  }
+  for (auto& task : p.tasks) {
+    statement_use set{db_, "UPDATE tasks SET status = ?, phase = ?, percent = "
+                           "? WHERE id = ? AND run_id = ?"};
+    set->bind(1, task.status).bind(2, task.phase).bind(3, task.percent);
+    set->bind(4, task.id).bind(5, p.run_id).run();
+  }
+  if (!p.status.empty()) {
+    statement_use set{db_, "UPDATE runs SET status = ? WHERE id = ?"};
+    set->bind(1, p.status).bind(2, p.run_id).run();
+  }
+  if (p.started_at != 0) {
+    statement_use set{db_, "UPDATE runs SET started_at = ? WHERE id = ?"};
+    set->bind(1, p.started_at).bind(2, p.run_id).run();
+  }
+  if (p.finished_at != 0) {
+    statement_use set{db_, "UPDATE runs SET finished_at = ? WHERE id = ?"};
+    set->bind(1, p.finished_at).bind(2, p.run_id).run();
+  }
+  if (p.environment_key != 0 && p.switch_generation != 0) {
+    // The switch: from this commit on, the environment's data is the new
+    // generation. Before it, the old one. There is no state in between.
+    statement_use set{db_, "UPDATE environments SET generation = ? WHERE key "
+                           "= ?"};
+    set->bind(1, p.switch_generation).bind(2, p.environment_key).run();
+    if (p.mark_environment_ready) {
+      statement_use ready{db_, "UPDATE environments SET status = 'ready' "
+                               "WHERE key = ?"};
+      ready->bind(1, p.environment_key).run();
+    }
+  }
+  if (p.environment_key != 0 && p.delete_environment)
+    delete_environment(p.environment_key);
+  tx.commit();
+}
+
+std::vector<task_record> control_plane::tasks_of(int64_t run_id) {
+  statement_use list{db_, "SELECT id, name, status, phase, percent FROM tasks "
+                          "WHERE run_id = ? ORDER BY position"};
+  list->bind(1, run_id);
+  std::vector<task_record> result;
+  while (list->step())
+    result.push_back({list->int_column(0), list->text_column(1),
+                      list->text_column(2), list->text_column(3),
+                      list->int_column(4)});
+  return result;
+}
+
+run_record control_plane::read_run(statement& s) {
+  run_record r;
+  r.id = s.int_column(0);
+  r.job_id = s.int_column(1);
+  r.org_id = s.text_column(2);
+  r.name = s.text_column(3);
+  r.type = s.text_column(4);
+  r.status = s.text_column(5);
+  r.trigger = s.text_column(6);
+  r.created_by = s.text_column(7);
+  r.base_environment = s.text_column(8);
+  r.target_environment = s.text_column(9);
+  r.total_logs = s.int_column(10);
+  r.total_errors = s.int_column(11);
+  r.total_warnings = s.int_column(12);
+  r.created_at = s.int_column(13);
+  r.started_at = s.int_column(14);
+  r.finished_at = s.int_column(15);
+  return r;
+}
+
+std::optional<run_record> control_plane::get_run(const std::string& org_id,
+                                                 int64_t id) {
+  std::optional<run_record> result;
+  {
+    statement_use get{db_, std::string{"SELECT "} + run_columns
+                             + " FROM runs r JOIN jobs j ON j.id = r.job_id "
+                               "WHERE r.id = ? AND r.org_id = ?"};
+    get->bind(1, id).bind(2, org_id);
+    if (!get->step())
+      return std::nullopt;
+    result = read_run(*get);
+  }
+  result->tasks = tasks_of(id);
+  return result;
+}
+
+std::vector<run_record> control_plane::list_runs(const std::string& org_id,
+                                                 int64_t before,
+                                                 int64_t limit) {
+  std::vector<run_record> result;
+  {
+    statement_use list{db_, std::string{"SELECT "} + run_columns
+                              + " FROM runs r JOIN jobs j ON j.id = r.job_id "
+                                "WHERE r.org_id = ? AND r.id < ? ORDER BY "
+                                "r.id DESC LIMIT ?"};
+    list->bind(1, org_id).bind(2, before).bind(3, limit);
+    while (list->step())
+      result.push_back(read_run(*list));
+  }
+  for (auto& run : result)
+    run.tasks = tasks_of(run.id);
+  return result;
+}
+
+std::vector<log_record> control_plane::list_logs(int64_t run_id, int64_t after,
+                                                 int64_t limit) {
+  statement_use list{db_, "SELECT seq, task, level, message, at FROM logs "
+                          "WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?"};
+  list->bind(1, run_id).bind(2, after).bind(3, limit);
+  std::vector<log_record> result;
+  while (list->step())
+    result.push_back({list->int_column(0), list->text_column(1),
+                      list->text_column(2), list->text_column(3),
+                      list->int_column(4)});
+  return result;
+}
+
+std::optional<job_record> control_plane::get_job(const std::string& org_id,
+                                                 int64_t id) {
+  statement_use get{db_, std::string{"SELECT "} + job_columns
+                           + " FROM jobs j WHERE j.id = ? AND j.org_id = ?"};
+  get->bind(1, id).bind(2, org_id);
+  if (!get->step())
+    return std::nullopt;
+  return read_job(*get);
+}
+
+std::vector<job_record> control_plane::list_jobs(const std::string& org_id) {
+  statement_use list{db_, std::string{"SELECT "} + job_columns
+                            + " FROM jobs j WHERE j.org_id = ? ORDER BY j.id "
+                              "DESC"};
+  list->bind(1, org_id);
+  std::vector<job_record> result;
+  while (list->step())
+    result.push_back(read_job(*list));
+  return result;
+}
+
+// -- recovery ---------------------------------------------------------------------
+
+std::vector<interrupted_run>
+control_plane::interrupt_unfinished_runs(int64_t now) {
+  std::vector<interrupted_run> result;
+  {
+    statement_use list{db_, "SELECT id, org_id FROM runs WHERE status IN "
+                            "('running', 'queued')"};
+    while (list->step())
+      result.push_back({list->int_column(0), list->text_column(1)});
+  }
+  for (auto& run : result) {
+    int64_t seq = 0;
+    {
+      statement_use last{db_, "SELECT coalesce(max(seq), 0) FROM logs WHERE "
+                              "run_id = ?"};
+      last->bind(1, run.run_id);
+      last->step();
+      seq = last->int_column(0) + 1;
+    }
+    run_progress p;
+    p.run_id = run.run_id;
+    p.status = "interrupted";
+    p.finished_at = now;
+    p.logs.push_back({seq, "", "error",
+                      "The server stopped while this run was in progress. "
+                      "Nothing of it was applied: the target environment "
+                      "keeps its previous data (a new environment is not "
+                      "created).",
+                      now});
+    apply(p);
+    statement_use tasks{db_, "UPDATE tasks SET status = 'cancelled' WHERE "
+                             "run_id = ? AND status IN ('pending', "
+                             "'running')"};
+    tasks->bind(1, run.run_id).run();
+  }
+  return result;
+}
+
+std::vector<int64_t> control_plane::delete_unfinished_environments() {
+  std::vector<int64_t> keys;
+  {
+    statement_use list{db_, "SELECT key FROM environments WHERE status = "
+                            "'creating'"};
+    while (list->step())
+      keys.push_back(list->int_column(0));
+  }
+  for (auto key : keys)
+    delete_environment(key);
+  return keys;
+}
+
+} // namespace downhill::persistence

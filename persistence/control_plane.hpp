@@ -1,0 +1,88 @@
+// The control plane: organizations, users, environments, jobs, runs, tasks
+// and logs, in one SQLite database in WAL mode. Each statement lives here,
+// behind an operation named for its intent. One connection writes (owned by
+// the control-plane writer actor); readers use connections of their own.
+#pragma once
+
+#include "persistence/records.hpp"
+#include "persistence/sqlite.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace downhill::persistence {
+
+/// A run left running or queued by a process that died.
+struct interrupted_run {
+  int64_t run_id = 0;
+  std::string org_id;
+};
+
+/// A new run and its job, created in one transaction.
+struct new_run {
+  job_record job;          // id 0: create the job too
+  std::string trigger;
+  std::string created_by;
+  std::vector<std::string> task_names;
+  std::string status = "queued";
+  /// Create Environment: the new environment's row (status creating).
+  bool creates_environment = false;
+  environment_record new_environment;
+};
+
+struct created_run {
+  int64_t job_id = 0;
+  int64_t run_id = 0;
+  int64_t new_environment_key = 0;
+  std::vector<int64_t> task_ids;  // in the order of new_run::task_names
+};
+
+class control_plane {
+public:
+  enum class access { writer, reader };
+
+  control_plane(const std::filesystem::path& file, access mode);
+
+  // -- organizations and users ----------------------------------------------
+  std::vector<org_record> list_orgs();
+  /// Creates the organization with its empty main environment (whose files
+  /// the caller creates first, at generation 1 of the returned key).
+  environment_record insert_org(const org_record& org, int64_t main_key);
+  int64_t next_environment_key();
+  void insert_user(const user_record& user, int64_t now);
+  std::vector<user_record> list_users();
+  bool user_exists(const std::string& org_id, const std::string& name);
+
+  // -- environments ---------------------------------------------------------
+  std::vector<environment_record> list_environments();
+  void delete_environment(int64_t key);
+
+  // -- jobs, runs, logs -----------------------------------------------------
+  created_run insert_run(const new_run& run, int64_t now);
+  void apply(const run_progress& progress);
+  std::optional<run_record> get_run(const std::string& org_id, int64_t id);
+  std::vector<run_record> list_runs(const std::string& org_id, int64_t before,
+                                    int64_t limit);
+  std::vector<log_record> list_logs(int64_t run_id, int64_t after,
+                                    int64_t limit);
+  std::optional<job_record> get_job(const std::string& org_id, int64_t id);
+  std::vector<job_record> list_jobs(const std::string& org_id);
+
+  // -- recovery -------------------------------------------------------------
+  /// Marks every run that was running or queued as interrupted, with an
+  /// error log line saying why, and returns them.
+  std::vector<interrupted_run> interrupt_unfinished_runs(int64_t now);
+  /// Deletes environments left `creating` by a dead process.
+  std::vector<int64_t> delete_unfinished_environments();
+
+private:
+  void migrate();
+  std::vector<task_record> tasks_of(int64_t run_id);
+  run_record read_run(statement& stmt);
+
+  database db_;
+};
+
+} // namespace downhill::persistence

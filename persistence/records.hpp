@@ -1,0 +1,103 @@
+// Plain records of the control plane. Times are milliseconds since the Unix
+// epoch (0 where the API shows null); the HTTP layer formats them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace downhill::persistence {
+
+struct org_record {
+  std::string id;
+  std::string name;
+  int64_t created_at = 0;
+};
+
+struct user_record {
+  std::string org_id;
+  std::string name;
+  std::string token_hash;
+};
+
+struct environment_record {
+  int64_t key = 0;         // internal number: names its files on disk
+  std::string org_id;
+  std::string id;          // the alias users see
+  std::string display_name;
+  std::string parent;      // empty for main
+  std::string status;      // "ready" or "creating" on disk
+  int64_t generation = 1;  // current generation directory
+  int64_t created_at = 0;
+};
+
+struct job_record {
+  int64_t id = 0;
+  std::string org_id;
+  std::string name;
+  std::string type;        // create_environment | sync_environments
+  std::string base_environment;
+  std::string target_environment; // the new environment for create
+  std::string display_name;       // create only
+  std::string schedule_json;      // {"kind":"now"} or a recurring schedule
+  std::string state;              // active | paused (recurring jobs)
+  std::string created_by;
+  int64_t created_at = 0;
+  int64_t latest_run_id = 0;      // 0 when the job has no runs
+};
+
+struct task_record {
+  int64_t id = 0;
+  std::string name;
+  std::string status;  // pending | running | succeeded | failed | cancelled
+  std::string phase;   // clone | snapshot | restore
+  int64_t percent = 0;
+};
+
+struct run_record {
+  int64_t id = 0;
+  int64_t job_id = 0;
+  std::string org_id;
+  std::string name;
+  std::string type;
+  std::string status;
+  std::string trigger;     // manual | schedule
+  std::string created_by;
+  std::string base_environment;
+  std::string target_environment;
+  int64_t total_logs = 0;
+  int64_t total_errors = 0;
+  int64_t total_warnings = 0;
+  int64_t created_at = 0;
+  int64_t started_at = 0;
+  int64_t finished_at = 0;
+  std::vector<task_record> tasks;
+};
+
+struct log_record {
+  int64_t seq = 0;
+  std::string task;
+  std::string level;   // info | warning | error
+  std::string message;
+  int64_t at = 0;
+};
+
+/// What changed in a run since it was last persisted, written in one
+/// transaction. A run actor sends these in batches, so that a run writing
+/// hundreds of log lines costs a handful of commits.
+struct run_progress {
+  int64_t run_id = 0;
+  std::vector<log_record> logs;
+  std::vector<task_record> tasks;  // latest state of changed tasks
+  std::string status;              // empty: unchanged
+  int64_t started_at = 0;          // 0: unchanged
+  int64_t finished_at = 0;         // 0: unchanged
+  // The environment switch, committed with the run's final status so that
+  // the two can never disagree after a crash.
+  int64_t environment_key = 0;     // the target; 0: no change
+  int64_t switch_generation = 0;   // 0: no switch
+  bool mark_environment_ready = false;
+  bool delete_environment = false; // a Create that did not succeed
+};
+
+} // namespace downhill::persistence

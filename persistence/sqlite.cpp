@@ -1,0 +1,251 @@
+#include "persistence/sqlite.hpp"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+namespace downhill::persistence {
+
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, int code, std::string_view context) {
+  std::string message{context};
+  message += ": ";
+  message += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+  throw storage_error(code, message);
+}
+
+void check(sqlite3* db, int code, std::string_view context) {
+  if (code != SQLITE_OK)
+    fail(db, code, context);
+}
+
+} // namespace
+
+bool storage_error::is_disk_full() const {
+  return (code_ & 0xff) == SQLITE_FULL;
+}
+
+// -- statement ----------------------------------------------------------------
+
+statement::statement(statement&& other) noexcept : stmt_(other.stmt_) {
+  other.stmt_ = nullptr;
+}
+
+statement& statement::operator=(statement&& other) noexcept {
+  std::swap(stmt_, other.stmt_);
+  return *this;
+}
+
+statement::~statement() {
+  sqlite3_finalize(stmt_);
+}
+
+statement& statement::bind(int index, int64_t value) {
+  check(sqlite3_db_handle(stmt_), sqlite3_bind_int64(stmt_, index, value),
+        "bind");
+  return *this;
+}
+
+statement& statement::bind(int index, std::string_view value) {
+  check(sqlite3_db_handle(stmt_),
+        sqlite3_bind_text(stmt_, index, value.data(),
+                          static_cast<int>(value.size()), SQLITE_TRANSIENT),
+        "bind");
+  return *this;
+}
+
+statement& statement::bind_null(int index) {
+  check(sqlite3_db_handle(stmt_), sqlite3_bind_null(stmt_, index), "bind");
+  return *this;
+}
+
+bool statement::step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW)
+    return true;
+  if (rc == SQLITE_DONE)
+    return false;
+  fail(sqlite3_db_handle(stmt_), rc, sqlite3_sql(stmt_));
+}
+
+void statement::run() {
+  while (step()) {
+  }
+}
+
+void statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+int64_t statement::int_column(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
+
+std::string statement::text_column(int column) const {
+  auto text = sqlite3_column_text(stmt_, column);
+  if (text == nullptr)
+    return {};
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
+bool statement::is_null(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+
+// -- database -----------------------------------------------------------------
+
+database::database(const std::filesystem::path& path, mode open_mode)
+  : path_(path) {
+  int flags = SQLITE_OPEN_NOMUTEX;
+  switch (open_mode) {
+    case mode::read_write_create:
+      flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+      break;
+    case mode::read_write:
+      flags |= SQLITE_OPEN_READWRITE;
+      break;
+    case mode::read_only:
+      flags |= SQLITE_OPEN_READONLY;
+      break;
+  }
+  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = "cannot open " + path.string() + ": "
+                          + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw storage_error(rc, message);
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  // Writers of one file are serialized by their owners; this only covers
+  // checkpoints and readers racing a writer for a moment.
+  sqlite3_busy_timeout(db_, 5000);
+}
+
+database::database(database&& other) noexcept
+  : db_(other.db_), path_(std::move(other.path_)),
+    cache_(std::move(other.cache_)) {
+  other.db_ = nullptr;
+}
+
+database::~database() {
+  cache_.clear(); // statements must be finalized before the connection
+  sqlite3_close_v2(db_);
+}
+
+void database::exec(std::string_view sql) {
+  std::string text{sql};
+  char* error = nullptr;
+  int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &error);
+  if (rc != SQLITE_OK) {
+    std::string message = error ? error : sqlite3_errstr(rc);
+    sqlite3_free(error);
+    throw storage_error(rc, message + " (in: " + text.substr(0, 80) + ")");
+  }
+}
+
+statement database::prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()),
+                              &stmt, nullptr);
+  if (rc != SQLITE_OK)
+    fail(db_, rc, "prepare " + std::string{sql.substr(0, 80)});
+  return statement{stmt};
+}
+
+statement& database::cached(const std::string& sql) {
+  auto i = cache_.find(sql);
+  if (i == cache_.end())
+    i = cache_.emplace(sql, std::make_unique<statement>(prepare(sql))).first;
+  return *i->second;
+}
+
+int64_t database::last_insert_rowid() const {
+  return sqlite3_last_insert_rowid(db_);
+}
+
+int database::changes() const {
+  return sqlite3_changes(db_);
+}
+
+// -- transaction --------------------------------------------------------------
+
+transaction::transaction(database& db) : db_(db) {
+  db_.exec("BEGIN IMMEDIATE");
+}
+
+transaction::~transaction() {
+  if (!done_) {
+    try {
+      db_.exec("ROLLBACK");
+    } catch (...) {
+      // The connection rolls back by itself when it closes.
+    }
+  }
+}
+
+void transaction::commit() {
+  db_.exec("COMMIT");
+  done_ = true;
+}
+
+// -- online backup ------------------------------------------------------------
+
+bool copy_database_impl(database& source, database& destination,
+                        bool (*callback)(void*, int), void* context) {
+  sqlite3_backup* backup = sqlite3_backup_init(destination.handle(), "main",
+                                               source.handle(), "main");
+  if (backup == nullptr)
+    fail(destination.handle(), sqlite3_errcode(destination.handle()),
+         "backup");
+  struct finisher {
+    sqlite3_backup* b;
+    ~finisher() { sqlite3_backup_finish(b); }
+  } finish{backup};
+  // The first step sizes the copy; afterwards each step copies about 1% of
+  // the pages, so progress rises steadily and memory stays at one step's
+  // pages whatever the size of the database.
+  if (!callback(context, 0))
+    return false;
+  int rc = sqlite3_backup_step(backup, 1);
+  int last_percent = 0;
+  while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+    int total = sqlite3_backup_pagecount(backup);
+    int remaining = sqlite3_backup_remaining(backup);
+    int percent = total > 0 ? static_cast<int>(100LL * (total - remaining)
+                                               / total)
+                            : 100;
+    if (percent != last_percent) {
+      last_percent = percent;
+      if (!callback(context, std::min(percent, 99)))
+        return false;
+    }
+    if (rc != SQLITE_OK)
+      sqlite3_sleep(5); // the destination or source is busy: retry shortly
+    rc = sqlite3_backup_step(backup, std::max(1, total / 100));
+  }
+  if (rc != SQLITE_DONE)
+    fail(destination.handle(), rc, "backup step");
+  finish.b = nullptr;
+  rc = sqlite3_backup_finish(backup);
+  check(destination.handle(), rc, "backup finish");
+  return callback(context, 100);
+}
+
+void fsync_path(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw storage_error(SQLITE_IOERR, "cannot open " + path.string()
+                                        + " to flush it");
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0)
+    throw storage_error(SQLITE_IOERR, "cannot flush " + path.string());
+}
+
+} // namespace downhill::persistence

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs downhill's build and run dependencies from Debian 12's packages
+# (as root), skipping the apt calls when everything is already there.
+set -euo pipefail
+packages=(build-essential cmake pkg-config libcaf-dev catch2 libboost1.81-dev
+          libsqlite3-dev sqlite3 libhowardhinnant-date-dev tzdata
+          nlohmann-json3-dev libcli11-dev ca-certificates)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
+    || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,102 @@
+#include "server_process.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <fcntl.h>
+#include <poll.h>
+#include <regex>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef DOWNHILL_BINARY
+#  error "DOWNHILL_BINARY must name the downhill executable"
+#endif
+
+namespace downhill::testing {
+
+namespace {
+
+std::filesystem::path fresh_directory() {
+  auto base = std::filesystem::temp_directory_path();
+  std::string pattern = (base / "downhill-test-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr)
+    throw std::runtime_error("mkdtemp failed");
+  return pattern;
+}
+
+} // namespace
+
+server_process::server_process() : data_dir_(fresh_directory()) {
+  start();
+}
+
+server_process::~server_process() {
+  if (pid_ > 0)
+    kill_hard();
+  std::error_code ignored;
+  std::filesystem::remove_all(data_dir_, ignored);
+}
+
+void server_process::start() {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0)
+    throw std::runtime_error("pipe failed");
+  pid_ = fork();
+  if (pid_ < 0)
+    throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    dup2(pipe_fds[1], STDOUT_FILENO);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    auto data = (data_dir_ / "var").string();
+    execl(DOWNHILL_BINARY, DOWNHILL_BINARY, "serve", "--data-dir",
+          data.c_str(), "--listen", "127.0.0.1:0", "--admin-token",
+          admin_token_.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  stdout_fd_ = pipe_fds[0];
+  // Wait (with a deadline) for the line that names the bound port.
+  static const std::regex listening{R"(listening on http://127\.0\.0\.1:(\d+))"};
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  port_ = 0;
+  while (port_ == 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  deadline - std::chrono::steady_clock::now())
+                  .count();
+    if (left <= 0)
+      throw std::runtime_error("server did not start; output: " + output_);
+    pollfd p{stdout_fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left)) <= 0)
+      continue;
+    char buf[4096];
+    auto n = read(stdout_fd_, buf, sizeof(buf));
+    if (n <= 0)
+      throw std::runtime_error("server exited at start; output: " + output_);
+    output_.append(buf, static_cast<size_t>(n));
+    std::smatch m;
+    if (std::regex_search(output_, m, listening))
+      port_ = static_cast<uint16_t>(std::stoi(m[1]));
+  }
+}
+
+void server_process::kill_hard() {
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  close(stdout_fd_);
+}
+
+int server_process::stop() {
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  close(stdout_fd_);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+} // namespace downhill::testing
