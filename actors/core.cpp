@@ -106,6 +106,7 @@ struct core::impl {
     : data_dir(opts.data_dir),
       svc(std::make_shared<services>(opts.data_dir)),
       system(config) {
+    svc->copy_bytes_per_second = opts.copy_bytes_per_second;
     auto file = data_dir / "control-plane.db";
     auto db = std::make_shared<persistence::control_plane>(
       file, persistence::control_plane::access::writer);
@@ -158,6 +159,27 @@ core::~core() = default;
 
 const recovery_report& core::recovery() const {
   return impl_->report;
+}
+
+void core::shutdown(std::chrono::seconds timeout) {
+  std::vector<org_actor> orgs;
+  {
+    std::shared_lock<std::shared_mutex> lock{impl_->mutex};
+    for (auto& [id, org] : impl_->orgs)
+      orgs.push_back(org);
+  }
+  caf::scoped_actor self{impl_->system};
+  for (auto& org : orgs)
+    self->send(org, shutdown_atom::value);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (auto& org : orgs) {
+    auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero())
+      break;
+    // Asking again is harmless: it answers once the organization is idle.
+    self->request(org, left, shutdown_atom::value)
+      .receive([](bool) {}, [](caf::error&) {});
+  }
 }
 
 outcome<persistence::environment_record>
@@ -281,6 +303,7 @@ api_error core::delete_environment(const std::string& org_id,
   {
     // Wait for requests admitted before the delete to finish.
     std::unique_lock<std::shared_mutex> exclusive{guard->mutex};
+    impl_->svc->stores.forget(key);
     impl_->svc->layout.remove_environment(key);
   }
   impl_->svc->guards.forget(key);
@@ -300,9 +323,11 @@ api_error core::with_content(
     return grant.value.error;
   auto guard = impl_->svc->guards.get(grant.value.key);
   std::shared_lock<std::shared_mutex> shared{guard->mutex};
-  persistence::content_store store{
-    impl_->svc->layout.generation_dir(grant.value.key, guard->generation)};
-  work(store);
+  auto key = grant.value.key;
+  auto store = impl_->svc->stores.open(
+    key, guard->generation,
+    impl_->svc->layout.generation_dir(key, guard->generation));
+  work(*store);
   return {};
 }
 

@@ -7,6 +7,7 @@
 #include "actors/job_rules.hpp"
 #include "actors/messages.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -46,12 +47,18 @@ public:
   struct options {
     std::filesystem::path data_dir = "var";
     size_t reader_connections = 8;
+    int64_t copy_bytes_per_second = 0;  // 0: copies are not paced
   };
 
   explicit core(const options& opts);
   ~core();
 
   const recovery_report& recovery() const;
+
+  /// Stops every active run at a safe point (they end `interrupted`, their
+  /// targets keep their old data) and refuses new jobs. Waits at most
+  /// `timeout`; whatever is still running then is recovered at next start.
+  void shutdown(std::chrono::seconds timeout);
 
   // -- organizations and users (admin) -------------------------------------
   outcome<persistence::environment_record> create_org(const std::string& name);

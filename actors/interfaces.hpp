@@ -30,6 +30,7 @@ using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using durable_atom = caf::atom_constant<caf::atom("durable")>;
 using create_atom = caf::atom_constant<caf::atom("create")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 
 // -- interfaces -----------------------------------------------------------------
 
@@ -63,6 +64,8 @@ using run_actor = caf::typed_actor<
   caf::reacts_to<done_atom, task_outcome>,
   // Stop at the next safe point; the target keeps its old data.
   caf::reacts_to<cancel_atom>,
+  // The server is stopping: as cancel, but the run ends interrupted.
+  caf::reacts_to<shutdown_atom>,
   // The finishing step (switch or discard) is done; an error if it failed.
   caf::reacts_to<finished_atom, api_error>,
   // Persist what changed since the last tick.
@@ -82,6 +85,9 @@ using org_actor = caf::typed_actor<
   // Delete an environment (no children, not main, not locked).
   caf::replies_to<remove_atom, std::string>::with<content_grant>,
   // A run ended (from its run actor).
-  caf::reacts_to<finished_atom, run_outcome>>;
+  caf::reacts_to<finished_atom, run_outcome>,
+  // The server is stopping: refuse new jobs, stop the active run at a safe
+  // point, and reply once no run is active.
+  caf::replies_to<shutdown_atom>::with<bool>>;
 
 } // namespace downhill

@@ -121,6 +121,11 @@ organization(org_pointer self, std::string org_id,
   return {
     [=](submit_atom, job_spec& spec) -> caf::result<submit_reply> {
       auto& st = self->state;
+      if (st.closing)
+        return submit_reply{make_error(error_code::unavailable,
+                                       "The server is shutting down; submit "
+                                       "the job again once it is back."),
+                            0, 0};
       if (auto error = check_job(spec, parents_of(st)))
         return submit_reply{std::move(error), 0, 0};
       if (st.active)
@@ -222,12 +227,23 @@ organization(org_pointer self, std::string org_id,
         });
       return promise;
     },
+    [=](shutdown_atom) -> caf::result<bool> {
+      auto& st = self->state;
+      st.closing = true;
+      if (!st.active)
+        return true;
+      self->send(st.active->handle, shutdown_atom::value);
+      st.closed = self->make_response_promise<bool>();
+      return st.closed;
+    },
     [=](finished_atom, const run_outcome& outcome) {
       auto& st = self->state;
       if (!st.active || st.active->run_id != outcome.run_id)
         return;
       auto target = st.active->target;
       st.active.reset();
+      if (st.closing && st.closed.pending())
+        st.closed.deliver(true);
       auto i = st.environments.find(target);
       if (i == st.environments.end())
         return;

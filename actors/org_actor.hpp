@@ -3,6 +3,8 @@
 #include "actors/interfaces.hpp"
 #include "actors/services.hpp"
 
+#include <caf/typed_response_promise.hpp>
+
 #include <deque>
 #include <map>
 #include <optional>
@@ -28,6 +30,10 @@ struct org_state {
   std::map<std::string, persistence::environment_record> environments;
   std::optional<active_run> active;
   services_ptr svc;
+  /// Set once the server stops: new jobs are refused, and this promise is
+  /// delivered when the active run has ended.
+  bool closing = false;
+  caf::typed_response_promise<bool> closed;
 };
 
 /// One per organization. `environments` is its tree as the control plane

@@ -139,7 +139,8 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
   auto snapshot = std::make_shared<persistence::base_snapshot>(
     st.plan.base_dir(), st.plan.svc->guards.get(st.plan.base_key));
   for (int32_t i = 0; i < 2; ++i) {
-    task_inputs in{i, snapshot, st.plan.new_dir(), st.cancel};
+    task_inputs in{i, snapshot, st.plan.new_dir(), st.cancel,
+                   st.plan.svc->copy_bytes_per_second};
     if (i == database_task)
       self->spawn(sync_database_task, run_actor{self}, std::move(in));
     else
@@ -177,6 +178,16 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
       add_log(self, database_task, "warning",
               "Cancellation requested: stopping at the next safe point.");
     },
+    [=](shutdown_atom) {
+      auto& st = self->state;
+      if (st.cancel_requested || st.committing)
+        return; // a cancel or the switch is already under way
+      st.cancel_requested = true;
+      st.shutting_down = true;
+      st.cancel->store(true);
+      add_log(self, database_task, "warning",
+              "The server is shutting down: stopping at the next safe point.");
+    },
     [=](finished_atom, const api_error& error) {
       auto& st = self->state;
       if (st.committing && !error) {
@@ -188,8 +199,10 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
       }
       if (error)
         add_log(self, database_task, "error", error.message);
-      end_run(self, st.cancel_requested && !st.failed && !error ? "cancelled"
-                                                                 : "failed");
+      if (st.cancel_requested && !st.failed && !error)
+        end_run(self, st.shutting_down ? "interrupted" : "cancelled");
+      else
+        end_run(self, "failed");
     },
     [=](tick_atom) {
       persist_pending(self);

@@ -17,6 +17,7 @@ struct run_state {
   std::array<std::pair<std::string, int>, 2> logged;
   int tasks_done = 0;
   bool cancel_requested = false;
+  bool shutting_down = false;  // cancelled because the server stops
   bool failed = false;
   bool committing = false;  // the switch step is running
   int64_t next_seq = 1;

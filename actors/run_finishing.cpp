@@ -1,6 +1,7 @@
 #include "actors/environment_tasks.hpp"
 
 #include "actors/task_reporting.hpp"
+#include "persistence/crash_points.hpp"
 #include "persistence/environment_copy.hpp"
 
 #include <caf/all.hpp>
@@ -38,7 +39,9 @@ void commit_run(caf::blocking_actor* self, run_actor run, run_plan plan,
     if (plan.creates_environment) {
       persistence::clear_create_exclusions(new_dir);
       persistence::flush_generation(new_dir);
+      persistence::crash_point("before-switch");
       result = commit_durably(self, plan, std::move(final_progress));
+      persistence::crash_point("after-switch");
     } else {
       // Held exclusively from the copy of the target's own kinds until the
       // switch is committed: a webhook added in between would otherwise be
@@ -47,9 +50,13 @@ void commit_run(caf::blocking_actor* self, run_actor run, run_plan plan,
       std::unique_lock<std::shared_mutex> exclusive{guard->mutex};
       persistence::keep_target_unsynced_kinds(new_dir, plan.target_dir());
       persistence::flush_generation(new_dir);
+      persistence::crash_point("before-switch");
       result = commit_durably(self, plan, std::move(final_progress));
-      if (!result)
+      persistence::crash_point("after-switch");
+      if (!result) {
         guard->generation = plan.new_generation;
+        plan.svc->stores.forget(plan.target_key);
+      }
     }
   } catch (const std::exception& e) {
     result = make_error(error_code::internal, describe_failure(e));

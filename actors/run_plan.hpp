@@ -53,6 +53,7 @@ struct task_inputs {
   std::shared_ptr<persistence::base_snapshot> snapshot;
   std::filesystem::path new_dir;
   std::shared_ptr<std::atomic<bool>> cancel;  // set by the run actor
+  int64_t bytes_per_second = 0;
 };
 
 } // namespace downhill

@@ -4,6 +4,7 @@
 
 #include "actors/clock.hpp"
 #include "actors/interfaces.hpp"
+#include "persistence/content_store_pool.hpp"
 #include "persistence/environment_layout.hpp"
 
 #include <memory>
@@ -15,7 +16,10 @@ struct services {
 
   persistence::environment_layout layout;
   persistence::environment_guards guards;
+  persistence::content_store_pool stores;
   control_plane_writer_actor writer;
+  /// Pace of every environment copy; 0 for no limit (--copy-rate-limit).
+  int64_t copy_bytes_per_second = 0;
 };
 
 using services_ptr = std::shared_ptr<services>;

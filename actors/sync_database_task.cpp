@@ -1,6 +1,7 @@
 #include "actors/environment_tasks.hpp"
 
 #include "actors/task_reporting.hpp"
+#include "persistence/crash_points.hpp"
 #include "persistence/environment_copy.hpp"
 
 namespace downhill {
@@ -9,8 +10,15 @@ void sync_database_task(caf::blocking_actor* self, run_actor run,
                         task_inputs in) {
   try {
     auto& base = in.snapshot->content();
+    auto report = report_progress(self, run, in, "clone");
     bool complete = persistence::copy_content(
-      base, in.new_dir, report_progress(self, run, in, "clone"));
+      base, in.new_dir,
+      [&](int percent) {
+        if (percent >= 50)
+          persistence::crash_point("mid-copy");
+        return report(percent);
+      },
+      in.bytes_per_second);
     report_end(self, run, in, complete);
   } catch (const std::exception& e) {
     report_failure(self, run, in, e);

@@ -27,8 +27,30 @@ bool parse_listen(const std::string& text, std::string& host, uint16_t& port) {
   return true;
 }
 
+/// "50M" -> 52428800. Suffixes K, M, G are binary; none means bytes.
+bool parse_rate(const std::string& text, int64_t& bytes) {
+  if (text.empty())
+    return false;
+  int64_t unit = 1;
+  auto digits = text;
+  switch (text.back()) {
+    case 'K': case 'k': unit = 1024; break;
+    case 'M': case 'm': unit = 1024 * 1024; break;
+    case 'G': case 'g': unit = 1024 * 1024 * 1024; break;
+    default: break;
+  }
+  if (unit != 1)
+    digits.pop_back();
+  if (digits.empty()
+      || digits.find_first_not_of("0123456789") != std::string::npos
+      || digits.size() > 12)
+    return false;
+  bytes = std::stoll(digits) * unit;
+  return true;
+}
+
 int serve(const std::string& data_dir, const std::string& listen,
-          std::string admin_token) {
+          std::string admin_token, const std::string& copy_rate) {
   downhill::http::server_options options;
   if (!parse_listen(listen, options.host, options.port)) {
     std::cerr << "downhill: --listen must be HOST:PORT, e.g. 127.0.0.1:8080\n";
@@ -46,6 +68,12 @@ int serve(const std::string& data_dir, const std::string& listen,
   options.admin_token = admin_token;
   downhill::core::options core_options;
   core_options.data_dir = data_dir;
+  if (!copy_rate.empty()
+      && !parse_rate(copy_rate, core_options.copy_bytes_per_second)) {
+    std::cerr << "downhill: --copy-rate-limit must be bytes per second, "
+                 "e.g. 52428800 or 50M\n";
+    return 2;
+  }
   std::filesystem::create_directories(data_dir);
   downhill::core core{core_options};
   auto& recovered = core.recovery();
@@ -66,7 +94,11 @@ int serve(const std::string& data_dir, const std::string& listen,
             << std::endl;
   server.wait_for_signal();
   std::cout << "downhill: stopping" << std::endl;
+  // Stop accepting and finish the requests in flight, then let running
+  // jobs reach a safe point: their targets keep their old data.
   server.stop();
+  core.shutdown(std::chrono::seconds(30));
+  std::cout << "downhill: stopped" << std::endl;
   return 0;
 }
 
@@ -79,6 +111,7 @@ int main(int argc, char** argv) {
   std::string data_dir = "./var";
   std::string listen = "127.0.0.1:8080";
   std::string admin_token;
+  std::string copy_rate;
   serve_cmd->add_option("--data-dir", data_dir, "Where data lives")
     ->capture_default_str();
   serve_cmd->add_option("--listen", listen, "HOST:PORT to listen on")
@@ -86,10 +119,13 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--admin-token", admin_token,
                         "Admin token (default: $DOWNHILL_ADMIN_TOKEN, or a "
                         "generated one printed at start)");
+  serve_cmd->add_option("--copy-rate-limit", copy_rate,
+                        "Pace of environment copies in bytes per second "
+                        "(K, M, G suffixes; default: no limit)");
   CLI11_PARSE(app, argc, argv);
   try {
     if (*serve_cmd)
-      return serve(data_dir, listen, admin_token);
+      return serve(data_dir, listen, admin_token, copy_rate);
   } catch (const std::exception& e) {
     std::cerr << "downhill: " << e.what() << "\n";
     return 1;

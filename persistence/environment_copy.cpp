@@ -1,6 +1,7 @@
 #include "persistence/environment_copy.hpp"
 
 #include "persistence/content_store.hpp"
+#include "persistence/crash_points.hpp"
 
 namespace downhill::persistence {
 
@@ -19,10 +20,12 @@ database open_copy_destination(const fs::path& file) {
 }
 
 bool backup_into(database& source, const fs::path& file,
-                 const progress_callback& on_progress) {
+                 const progress_callback& on_progress,
+                 int64_t bytes_per_second) {
   auto destination = open_copy_destination(file);
   bool complete = copy_database(
-    source, destination, [&](int percent) { return on_progress(percent); });
+    source, destination, [&](int percent) { return on_progress(percent); },
+    bytes_per_second);
   // The copy carries the source's WAL flag; a file with no journal of its
   // own leaves no -wal/-shm beside it until flush_generation sets WAL.
   if (complete)
@@ -53,6 +56,7 @@ void base_snapshot::open() {
     begin_read(*content_);
     begin_read(*index_);
   });
+  crash_point("after-snapshot");
 }
 
 database& base_snapshot::content() {
@@ -66,25 +70,31 @@ database& base_snapshot::index() {
 }
 
 bool copy_content(database& base_content, const fs::path& new_dir,
-                  const progress_callback& on_progress) {
+                  const progress_callback& on_progress,
+                  int64_t bytes_per_second) {
   fs::create_directories(new_dir);
-  return backup_into(base_content, new_dir / content_file_name, on_progress);
+  return backup_into(base_content, new_dir / content_file_name, on_progress,
+                     bytes_per_second);
 }
 
 bool create_index_snapshot(database& base_index, const fs::path& snapshot_file,
-                           const progress_callback& on_progress) {
+                           const progress_callback& on_progress,
+                           int64_t bytes_per_second) {
   fs::create_directories(snapshot_file.parent_path());
-  return backup_into(base_index, snapshot_file, on_progress);
+  return backup_into(base_index, snapshot_file, on_progress,
+                     bytes_per_second);
 }
 
 bool restore_index_snapshot(const fs::path& snapshot_file,
                             const fs::path& new_dir,
-                            const progress_callback& on_progress) {
+                            const progress_callback& on_progress,
+                            int64_t bytes_per_second) {
   bool complete = false;
   {
     database snapshot{snapshot_file, database::mode::read_only};
     begin_read(snapshot);
-    complete = backup_into(snapshot, new_dir / index_file_name, on_progress);
+    complete = backup_into(snapshot, new_dir / index_file_name, on_progress,
+                           bytes_per_second);
   }
   fs::remove(snapshot_file);
   return complete;

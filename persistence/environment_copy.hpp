@@ -42,19 +42,23 @@ private:
   std::unique_ptr<database> index_;
 };
 
-/// Copies the base's content database into `new_dir`.
+/// Copies the base's content database into `new_dir`. Copies run at most
+/// `bytes_per_second` (0: as fast as the disk allows).
 bool copy_content(database& base_content, const std::filesystem::path& new_dir,
-                  const progress_callback& on_progress);
+                  const progress_callback& on_progress,
+                  int64_t bytes_per_second = 0);
 
 /// Writes a snapshot of the base's search index to `snapshot_file`.
 bool create_index_snapshot(database& base_index,
                            const std::filesystem::path& snapshot_file,
-                           const progress_callback& on_progress);
+                           const progress_callback& on_progress,
+                           int64_t bytes_per_second = 0);
 
 /// Restores a snapshot into `new_dir`'s search index and deletes it.
 bool restore_index_snapshot(const std::filesystem::path& snapshot_file,
                             const std::filesystem::path& new_dir,
-                            const progress_callback& on_progress);
+                            const progress_callback& on_progress,
+                            int64_t bytes_per_second = 0);
 
 /// Sync: the new data keeps the target's own webhooks, integrations, entry
 /// versions, presets and teams, and none of the base's. The caller holds

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 namespace downhill::persistence {
 
@@ -197,7 +199,8 @@ void transaction::commit() {
 // -- online backup ------------------------------------------------------------
 
 bool copy_database_impl(database& source, database& destination,
-                        bool (*callback)(void*, int), void* context) {
+                        bool (*callback)(void*, int), void* context,
+                        int64_t bytes_per_second) {
   sqlite3_backup* backup = sqlite3_backup_init(destination.handle(), "main",
                                                source.handle(), "main");
   if (backup == nullptr)
@@ -212,6 +215,13 @@ bool copy_database_impl(database& source, database& destination,
   // pages whatever the size of the database.
   if (!callback(context, 0))
     return false;
+  auto started = std::chrono::steady_clock::now();
+  int page_size = 4096;
+  {
+    auto stmt = source.prepare("PRAGMA page_size");
+    if (stmt.step())
+      page_size = static_cast<int>(stmt.int_column(0));
+  }
   int rc = sqlite3_backup_step(backup, 1);
   int last_percent = 0;
   while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
@@ -227,6 +237,14 @@ bool copy_database_impl(database& source, database& destination,
     }
     if (rc != SQLITE_OK)
       sqlite3_sleep(5); // the destination or source is busy: retry shortly
+    if (bytes_per_second > 0) {
+      // Pace the copy so that a big environment does not take all of the
+      // disk's bandwidth from the other organizations.
+      auto copied = int64_t{total - remaining} * page_size;
+      auto due = started + std::chrono::microseconds(copied * 1000000
+                                                     / bytes_per_second);
+      std::this_thread::sleep_until(due);
+    }
     rc = sqlite3_backup_step(backup, std::max(1, total / 100));
   }
   if (rc != SQLITE_DONE)

@@ -119,18 +119,22 @@ private:
 /// one point in time of `source` when the caller holds a read transaction
 /// on it. `on_progress` returns false to stop the copy (cancellation), in
 /// which case copy_database returns false.
+/// `bytes_per_second` > 0 paces the copy to that rate.
 template <class F>
-bool copy_database(database& source, database& destination, F on_progress);
+bool copy_database(database& source, database& destination, F on_progress,
+                   int64_t bytes_per_second = 0);
 
 bool copy_database_impl(database& source, database& destination,
-                        bool (*callback)(void*, int), void* context);
+                        bool (*callback)(void*, int), void* context,
+                        int64_t bytes_per_second);
 
 template <class F>
-bool copy_database(database& source, database& destination, F on_progress) {
+bool copy_database(database& source, database& destination, F on_progress,
+                   int64_t bytes_per_second) {
   return copy_database_impl(
     source, destination,
     [](void* ctx, int percent) { return (*static_cast<F*>(ctx))(percent); },
-    &on_progress);
+    &on_progress, bytes_per_second);
 }
 
 /// Flushes a file (or directory) to stable storage.

@@ -28,7 +28,8 @@ std::filesystem::path fresh_directory() {
 
 } // namespace
 
-server_process::server_process() : data_dir_(fresh_directory()) {
+server_process::server_process(std::vector<std::string> extra_args)
+  : data_dir_(fresh_directory()), extra_args_(std::move(extra_args)) {
   start();
 }
 
@@ -39,7 +40,7 @@ server_process::~server_process() {
   std::filesystem::remove_all(data_dir_, ignored);
 }
 
-void server_process::start() {
+void server_process::start(const std::string& crash_at) {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0)
     throw std::runtime_error("pipe failed");
@@ -51,9 +52,19 @@ void server_process::start() {
     close(pipe_fds[0]);
     close(pipe_fds[1]);
     auto data = (data_dir_ / "var").string();
-    execl(DOWNHILL_BINARY, DOWNHILL_BINARY, "serve", "--data-dir",
-          data.c_str(), "--listen", "127.0.0.1:0", "--admin-token",
-          admin_token_.c_str(), static_cast<char*>(nullptr));
+    std::vector<std::string> args{DOWNHILL_BINARY, "serve",       "--data-dir",
+                                  data,            "--listen",    "127.0.0.1:0",
+                                  "--admin-token", admin_token_};
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    std::vector<char*> argv;
+    for (auto& a : args)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (crash_at.empty())
+      unsetenv("DOWNHILL_CRASH_AT");
+    else
+      setenv("DOWNHILL_CRASH_AT", crash_at.c_str(), 1);
+    execv(DOWNHILL_BINARY, argv.data());
     _exit(127);
   }
   close(pipe_fds[1]);
@@ -62,6 +73,7 @@ void server_process::start() {
   static const std::regex listening{R"(listening on http://127\.0\.0\.1:(\d+))"};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   port_ = 0;
+  output_.clear();
   while (port_ == 0) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                   deadline - std::chrono::steady_clock::now())
@@ -88,6 +100,16 @@ void server_process::kill_hard() {
   waitpid(pid_, &status, 0);
   pid_ = -1;
   close(stdout_fd_);
+}
+
+int server_process::wait_exit() {
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  close(stdout_fd_);
+  if (WIFSIGNALED(status))
+    return 128 + WTERMSIG(status);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 int server_process::stop() {

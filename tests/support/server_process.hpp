@@ -4,14 +4,16 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 #include <sys/types.h>
 
 namespace downhill::testing {
 
 class server_process {
 public:
-  /// Starts a server on a fresh data directory (removed at destruction).
-  server_process();
+  /// Starts a server on a fresh data directory (removed at destruction),
+  /// with extra `serve` flags.
+  explicit server_process(std::vector<std::string> extra_args = {});
   ~server_process();
 
   server_process(const server_process&) = delete;
@@ -27,8 +29,12 @@ public:
   void kill_hard();
   /// SIGTERM and wait for a clean exit; returns the exit status.
   int stop();
-  /// Starts the server again on the same data directory.
-  void start();
+  /// Starts the server again on the same data directory; `crash_at` arms
+  /// a crash point (DOWNHILL_CRASH_AT) in the new process.
+  void start(const std::string& crash_at = "");
+  /// Waits for the process to exit by itself (a crash point); its status.
+  int wait_exit();
+  bool running() const { return pid_ > 0; }
 
 private:
   std::filesystem::path data_dir_;
@@ -37,6 +43,7 @@ private:
   int stdout_fd_ = -1;
   uint16_t port_ = 0;
   std::string output_;
+  std::vector<std::string> extra_args_;
 };
 
 } // namespace downhill::testing
