@@ -131,6 +131,10 @@ struct core::impl {
     for (auto& [id, org] : orgs)
       caf::anon_send_exit(org, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(svc->writer, caf::exit_reason::user_shutdown);
+    // The actor system's destructor waits until every detached actor is
+    // destroyed, which needs the last handle to it gone.
+    orgs.clear();
+    svc->writer = control_plane_writer_actor{};
   }
 
   std::optional<org_actor> find_org(const std::string& org_id) const {

@@ -84,8 +84,11 @@ using org_actor = caf::typed_actor<
   caf::replies_to<cancel_atom, int64_t>::with<api_error>,
   // Delete an environment (no children, not main, not locked).
   caf::replies_to<remove_atom, std::string>::with<content_grant>,
-  // A run ended (from its run actor).
-  caf::reacts_to<finished_atom, run_outcome>,
+  // End the active run: commit its final progress (with the switch, for a
+  // success) durably, then release its target. The release happens inside
+  // the commit's await, so no content request can see the run ended and
+  // its target still locked. Replies the commit's error, if any.
+  caf::replies_to<finished_atom, persistence::run_progress>::with<api_error>,
   // The server is stopping: refuse new jobs, stop the active run at a safe
   // point, and reply once no run is active.
   caf::replies_to<shutdown_atom>::with<bool>>;

@@ -61,12 +61,6 @@ struct task_outcome {
   std::string message;
 };
 
-/// How a run ended, for its org actor.
-struct run_outcome {
-  int64_t run_id = 0;
-  std::string status;
-};
-
 /// The writer's answer to creating a run.
 struct created_run_reply {
   api_error error;
@@ -124,11 +118,6 @@ typename Inspector::result_type inspect(Inspector& f, task_log& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_outcome& x) {
   return f(caf::meta::type_name("task_outcome"), x.task, x.status, x.message);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, run_outcome& x) {
-  return f(caf::meta::type_name("run_outcome"), x.run_id, x.status);
 }
 
 } // namespace downhill

@@ -74,6 +74,8 @@ persistence::new_run make_new_run(const org_state& st, const job_spec& spec) {
   return run;
 }
 
+void release_run(org_pointer self, const std::string& status);
+
 /// Starts a run whose rows exist: spawns its run actor and locks its target.
 void start_run(org_pointer self, const job_spec& spec,
                const persistence::created_run& created) {
@@ -236,27 +238,51 @@ organization(org_pointer self, std::string org_id,
       st.closed = self->make_response_promise<bool>();
       return st.closed;
     },
-    [=](finished_atom, const run_outcome& outcome) {
+    [=](finished_atom,
+        persistence::run_progress& progress) -> caf::result<api_error> {
       auto& st = self->state;
-      if (!st.active || st.active->run_id != outcome.run_id)
-        return;
-      auto target = st.active->target;
-      st.active.reset();
-      if (st.closing && st.closed.pending())
-        st.closed.deliver(true);
-      auto i = st.environments.find(target);
-      if (i == st.environments.end())
-        return;
-      if (i->second.status == "creating") {
-        if (outcome.status == "succeeded") {
-          i->second.status = "ready";
-        } else {
-          st.svc->guards.forget(i->second.key);
-          st.environments.erase(i);
-        }
-      }
+      if (!st.active || st.active->run_id != progress.run_id)
+        return make_error(error_code::not_running, "Not the active run.");
+      bool is_switch = progress.switch_generation != 0;
+      auto status = progress.status;
+      auto promise = self->make_response_promise<api_error>();
+      self
+        ->request(st.svc->writer, caf::infinite, persist_atom::value,
+                  std::move(progress), durable_atom::value)
+        .await([=](api_error& error) mutable {
+          // A failed switch is not the end of the run: it ends failed next.
+          // Any other end releases the target even if its status could not
+          // be written (start-up recovery then marks it interrupted).
+          if (!error || !is_switch)
+            release_run(self, status);
+          promise.deliver(std::move(error));
+        });
+      return promise;
     },
   };
 }
+
+namespace {
+
+/// The active run has ended: unlock its target, and make a new environment
+/// ready (or forget it, if its Create did not succeed).
+void release_run(org_pointer self, const std::string& status) {
+  auto& st = self->state;
+  auto target = st.active->target;
+  st.active.reset();
+  if (st.closing && st.closed.pending())
+    st.closed.deliver(true);
+  auto i = st.environments.find(target);
+  if (i == st.environments.end() || i->second.status != "creating")
+    return;
+  if (status == "succeeded") {
+    i->second.status = "ready";
+  } else {
+    st.svc->guards.forget(i->second.key);
+    st.environments.erase(i);
+  }
+}
+
+} // namespace
 
 } // namespace downhill

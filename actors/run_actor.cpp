@@ -61,17 +61,12 @@ void end_run(run_pointer self, const std::string& status) {
   }
   auto final_progress = std::move(st.pending);
   st.pending = persistence::run_progress{};
+  // The org actor commits the final status and releases the target in one
+  // step; it releases it even if the status could not be written.
   self
-    ->request(st.plan.svc->writer, caf::infinite, persist_atom::value,
-              std::move(final_progress), durable_atom::value)
-    .then([=](const api_error&) {
-      // Whatever the writer answered, the org actor must release the lock:
-      // a run whose status could not be written is marked interrupted at
-      // the next start.
-      self->send(self->state.plan.org, finished_atom::value,
-                 run_outcome{self->state.plan.run_id, status});
-      self->quit();
-    });
+    ->request(st.plan.org, caf::infinite, finished_atom::value,
+              std::move(final_progress))
+    .then([=](const api_error&) { self->quit(); });
 }
 
 void start_commit(run_pointer self) {
@@ -191,9 +186,8 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
     [=](finished_atom, const api_error& error) {
       auto& st = self->state;
       if (st.committing && !error) {
-        // The final progress, switch included, is durable already.
-        self->send(st.plan.org, finished_atom::value,
-                   run_outcome{st.plan.run_id, "succeeded"});
+        // The final progress, switch included, is durable already, and the
+        // org actor has released the target.
         self->quit();
         return;
       }

@@ -13,15 +13,16 @@ namespace downhill {
 
 namespace {
 
-/// Asks the writer to commit `progress` durably and waits for the answer
-/// (this actor is detached: waiting blocks only its own thread).
+/// Asks the org actor to commit `progress` (the switch) durably and release
+/// the target, and waits for the answer (this actor is detached: waiting
+/// blocks only its own thread).
 api_error commit_durably(caf::blocking_actor* self, const run_plan& plan,
                          persistence::run_progress progress) {
   api_error result
     = make_error(error_code::internal, "The control plane did not answer.");
   self
-    ->request(plan.svc->writer, caf::infinite, persist_atom::value,
-              std::move(progress), durable_atom::value)
+    ->request(plan.org, caf::infinite, finished_atom::value,
+              std::move(progress))
     .receive([&](api_error& e) { result = std::move(e); },
              [&](caf::error& e) {
                result = make_error(error_code::internal, to_string(e));

@@ -34,6 +34,9 @@ public:
   http_client with_token(std::string token) const {
     return http_client{port_, std::move(token)};
   }
+  http_client with_port(uint16_t port) const {
+    return http_client{port, token_};
+  }
 
 private:
   uint16_t port_;

@@ -16,8 +16,9 @@ void require_status(const response& r, int status, const std::string& what) {
 
 } // namespace
 
-org_fixture::org_fixture()
-  : admin(server.port(), server.admin_token()), alice(server.port()) {
+org_fixture::org_fixture(std::vector<std::string> server_args)
+  : server(std::move(server_args)), admin(server.port(), server.admin_token()),
+    alice(server.port()) {
   require_status(admin.post("/api/v1/orgs", {{"name", org}}), 201,
                  "create org");
   auto user = admin.post(org_path() + "/users", {{"name", "alice"}});
@@ -150,6 +151,41 @@ std::vector<json> org_fixture::all_logs(const std::string& run_id) {
     for (auto& log : page["logs"])
       result.push_back(log);
     after = page["next"];
+  }
+}
+
+json org_fixture::get_run(const std::string& run_id) {
+  auto r = alice.get(org_path() + "/runs/" + run_id);
+  require_status(r, 200, "get run");
+  return r.data();
+}
+
+json org_fixture::wait_for_progress(const std::string& run_id, int percent) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < until) {
+    auto run = get_run(run_id);
+    if (run["status"] != "running")
+      throw std::runtime_error("run ended before " + std::to_string(percent)
+                               + "%: " + run.dump());
+    if (run["tasks"][0]["percent"].get<int>() >= percent)
+      return run;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  throw std::runtime_error("run " + run_id + " did not reach "
+                           + std::to_string(percent) + "%");
+}
+
+void org_fixture::fill(const std::string& env, const std::string& prefix,
+                       int count, size_t bytes) {
+  static const char* words[] = {"river", "stone", "cloud", "ember", "frost",
+                                "maple", "orbit", "prism", "quartz", "tide"};
+  for (int i = 0; i < count; ++i) {
+    std::string body = "TOKEN" + std::to_string(i);
+    for (size_t w = 0; body.size() < bytes; ++w)
+      body += std::string{" "} + words[(w * 7 + static_cast<size_t>(i)) % 10]
+              + std::to_string(w % 97);
+    put_entry(env, prefix + "-" + std::to_string(i),
+              "Entry " + std::to_string(i) + " of " + prefix, body);
   }
 }
 

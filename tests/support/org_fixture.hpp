@@ -13,7 +13,8 @@ namespace downhill::testing {
 
 class org_fixture {
 public:
-  org_fixture();
+  /// `server_args`: extra `downhill serve` flags.
+  explicit org_fixture(std::vector<std::string> server_args = {});
 
   server_process server;
   http_client admin;
@@ -21,6 +22,11 @@ public:
   const std::string org = "acme";
 
   std::string org_path() const { return "/api/v1/orgs/" + org; }
+  /// After the server restarted (on a new port): point the clients at it.
+  void reconnect() {
+    admin = admin.with_port(server.port());
+    alice = alice.with_port(server.port());
+  }
   std::string env_path(const std::string& env) const {
     return org_path() + "/environments/" + env;
   }
@@ -51,6 +57,14 @@ public:
   json organization_state();
   /// All logs of a run.
   std::vector<json> all_logs(const std::string& run_id);
+  /// The run's summary now.
+  json get_run(const std::string& run_id);
+  /// Polls until the run's database task reports at least `percent`.
+  json wait_for_progress(const std::string& run_id, int percent);
+  /// Writes `count` entries of about `bytes` each (ids PREFIX-0...), with
+  /// searchable words and the word TOKEN<i> in each body.
+  void fill(const std::string& env, const std::string& prefix, int count,
+            size_t bytes);
 };
 
 } // namespace downhill::testing

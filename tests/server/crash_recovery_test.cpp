@@ -1,0 +1,155 @@
+// The process dies at any instant of a run (SIGKILL, from outside or at a
+// named crash point); the next start must leave every environment whole:
+// old data (or new, once the switch committed), no lock, no leftovers.
+#include "org_fixture.hpp"
+#include "store_inspector.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace downhill::testing;
+
+namespace {
+
+struct crash_fixture : org_fixture {
+  crash_fixture()
+    : org_fixture({"--copy-rate-limit", "4M"}), files(server.data_dir()) {
+    fill("main", "base", 24, 128 * 1024);  // about 3 MiB
+    create_environment("main", "staging");
+    put_entry("staging", "staging-only", "Staging only", "old data");
+    put_entry("main", "main-only", "Main only", "new data");
+    REQUIRE(alice.post(env_path("staging") + "/webhooks", {{"name", "hook"}})
+              .status
+            == 201);
+    staging_before = files.checksums(org, "staging");
+    main_now = files.checksums(org, "main");
+  }
+
+  /// Restarts the server with a crash point armed.
+  void restart_armed(const std::string& crash_point) {
+    REQUIRE(server.stop() == 0);
+    server.start(crash_point);
+    reconnect();
+  }
+
+  /// Starts the server again (nothing armed) and reads the run.
+  json restart_and_get(const std::string& run_id) {
+    server.start();
+    reconnect();
+    return get_run(run_id);
+  }
+
+  void check_target_whole_and_free(bool expect_new) {
+    auto now = files.checksums(org, "staging");
+    if (expect_new) {
+      for (auto synced : {"entries", "settings", "index"})
+        CHECK(now[synced] == main_now[synced]);
+      CHECK(now["webhooks"] == staging_before["webhooks"]);
+    } else {
+      CHECK(now == staging_before);
+    }
+    CHECK(files.leftovers().empty());
+    // Not locked any more: content requests work.
+    CHECK(alice.get(env_path("staging") + "/entries/main-only").status
+          == (expect_new ? 200 : 404));
+    CHECK(alice.get(env_path("staging") + "/entries/staging-only").status
+          == (expect_new ? 404 : 200));
+    for (auto& env : environments())
+      CHECK(env["status"] == "ready");
+    // And a new job can run.
+    CHECK(sync_and_wait("main", "staging")["status"] == "succeeded");
+  }
+
+  void check_interrupted(const json& run) {
+    CHECK(run["status"] == "interrupted");
+    CHECK(run["total_errors"].get<int>() >= 1);
+    CHECK_FALSE(run["finished_at"].is_null());
+    for (auto& task : run["tasks"])
+      CHECK(task["status"] != "running");
+  }
+
+  store_inspector files;
+  std::map<std::string, std::string> staging_before;
+  std::map<std::string, std::string> main_now;
+};
+
+} // namespace
+
+TEST_CASE_METHOD(crash_fixture, "a kill right after the run takes its "
+                                "snapshot leaves the old data") {
+  restart_armed("after-snapshot");
+  auto r = submit_sync("main", "staging");
+  REQUIRE(r.status == 201);
+  CHECK(server.wait_exit() == 137);
+  auto run = restart_and_get(r.data()["run"]["id"]);
+  check_interrupted(run);
+  check_target_whole_and_free(false);
+}
+
+TEST_CASE_METHOD(crash_fixture, "a kill in the middle of the copy leaves "
+                                "the old data") {
+  restart_armed("mid-copy");
+  auto r = submit_sync("main", "staging");
+  REQUIRE(r.status == 201);
+  CHECK(server.wait_exit() == 137);
+  check_interrupted(restart_and_get(r.data()["run"]["id"]));
+  check_target_whole_and_free(false);
+}
+
+TEST_CASE_METHOD(crash_fixture, "a kill right before the switch leaves the "
+                                "old data") {
+  restart_armed("before-switch");
+  auto r = submit_sync("main", "staging");
+  REQUIRE(r.status == 201);
+  CHECK(server.wait_exit() == 137);
+  check_interrupted(restart_and_get(r.data()["run"]["id"]));
+  check_target_whole_and_free(false);
+}
+
+TEST_CASE_METHOD(crash_fixture, "a kill right after the switch keeps the "
+                                "new data and the run's success") {
+  restart_armed("after-switch");
+  auto r = submit_sync("main", "staging");
+  REQUIRE(r.status == 201);
+  CHECK(server.wait_exit() == 137);
+  auto run = restart_and_get(r.data()["run"]["id"]);
+  CHECK(run["status"] == "succeeded");
+  check_target_whole_and_free(true);
+}
+
+TEST_CASE_METHOD(crash_fixture, "a SIGKILL from outside while the copy runs "
+                                "leaves the old data") {
+  auto r = submit_sync("main", "staging");
+  REQUIRE(r.status == 201);
+  std::string run_id = r.data()["run"]["id"];
+  wait_for_progress(run_id, 30);
+  server.kill_hard();
+  check_interrupted(restart_and_get(run_id));
+  check_target_whole_and_free(false);
+}
+
+TEST_CASE_METHOD(crash_fixture, "a create killed mid-copy leaves no "
+                                "environment behind") {
+  auto r = submit_create("main", "preview");
+  REQUIRE(r.status == 201);
+  std::string run_id = r.data()["run"]["id"];
+  wait_for_progress(run_id, 20);
+  server.kill_hard();
+  check_interrupted(restart_and_get(run_id));
+  CHECK(files.environment_dir(org, "preview").empty());
+  CHECK(files.leftovers().empty());
+  CHECK(environments().size() == 2);
+  CHECK(alice.get(env_path("preview") + "/entries").status == 404);
+}
+
+TEST_CASE_METHOD(crash_fixture, "SIGTERM stops a running sync at a safe "
+                                "point and exits 0") {
+  auto r = submit_sync("main", "staging");
+  REQUIRE(r.status == 201);
+  std::string run_id = r.data()["run"]["id"];
+  wait_for_progress(run_id, 10);
+  CHECK(server.stop() == 0);
+  CHECK(files.leftovers().empty());
+  auto run = restart_and_get(run_id);
+  CHECK(run["status"] == "interrupted");
+  check_target_whole_and_free(false);
+}
