@@ -102,7 +102,9 @@ void start_run(org_pointer self, const job_spec& spec,
   plan.recorded_running = true;
   plan.org = org_actor{self};
   plan.svc = st.svc;
-  auto handle = self->spawn(run, std::move(plan));
+  // Monitored: if the run actor died without ending its run, the org
+  // actor ends it (down handler below) instead of staying locked forever.
+  auto handle = self->spawn<caf::monitored>(run, std::move(plan));
   st.active = active_run{created.run_id, handle, spec.target_environment,
                          spec.base_environment};
 }
@@ -120,6 +122,30 @@ organization(org_pointer self, std::string org_id,
     st.svc->guards.get(env.key, env.generation);
     st.environments.emplace(env.id, std::move(env));
   }
+  self->set_down_handler([=](const caf::down_msg& down) {
+    auto& st = self->state;
+    if (!st.active
+        || down.source != caf::actor_cast<caf::actor_addr>(st.active->handle))
+      return; // a run actor that had ended its run
+    persistence::run_progress failed;
+    failed.run_id = st.active->run_id;
+    failed.status = "failed";
+    failed.finished_at = now_ms();
+    failed.logs.push_back({0, "", "error",
+                           "The run stopped unexpectedly ("
+                             + caf::to_string(down.reason)
+                             + "); its changes were discarded.",
+                           now_ms()});
+    auto target = st.environments.find(st.active->target);
+    if (target != st.environments.end()
+        && target->second.status == "creating") {
+      // Its files are removed at the next start; the key is never reused.
+      failed.environment_key = target->second.key;
+      failed.delete_environment = true;
+    }
+    self->send(st.svc->writer, persist_atom::value, std::move(failed));
+    release_run(self, "failed");
+  });
   return {
     [=](submit_atom, job_spec& spec) -> caf::result<submit_reply> {
       auto& st = self->state;

@@ -291,9 +291,19 @@ void control_plane::apply(const run_progress& p) {
   int64_t errors = 0;
   int64_t warnings = 0;
   for (auto& log : p.logs) {
+    auto seq = log.seq;
+    if (seq == 0) {
+      // A line from outside the run actor (recovery, a crashed run): after
+      // everything the run wrote.
+      statement_use last{db_, "SELECT coalesce(max(seq), 0) + 1 FROM logs "
+                              "WHERE run_id = ?"};
+      last->bind(1, p.run_id);
+      last->step();
+      seq = last->int_column(0);
+    }
     statement_use add{db_, "INSERT INTO logs (run_id, seq, task, level, "
                            "message, at) VALUES (?, ?, ?, ?, ?, ?)"};
-    add->bind(1, p.run_id).bind(2, log.seq).bind(3, log.task);
+    add->bind(1, p.run_id).bind(2, seq).bind(3, log.task);
     add->bind(4, log.level).bind(5, log.message).bind(6, log.at).run();
     errors += log.level == "error";
     warnings += log.level == "warning";
@@ -453,19 +463,11 @@ control_plane::interrupt_unfinished_runs(int64_t now) {
       result.push_back({list->int_column(0), list->text_column(1)});
   }
   for (auto& run : result) {
-    int64_t seq = 0;
-    {
-      statement_use last{db_, "SELECT coalesce(max(seq), 0) FROM logs WHERE "
-                              "run_id = ?"};
-      last->bind(1, run.run_id);
-      last->step();
-      seq = last->int_column(0) + 1;
-    }
     run_progress p;
     p.run_id = run.run_id;
     p.status = "interrupted";
     p.finished_at = now;
-    p.logs.push_back({seq, "", "error",
+    p.logs.push_back({0, "", "error",
                       "The server stopped while this run was in progress. "
                       "Nothing of it was applied: the target environment "
                       "keeps its previous data (a new environment is not "

@@ -75,7 +75,7 @@ struct run_record {
 };
 
 struct log_record {
-  int64_t seq = 0;
+  int64_t seq = 0;     // 0 when written: the next number of its run
   std::string task;
   std::string level;   // info | warning | error
   std::string message;
