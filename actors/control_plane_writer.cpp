@@ -33,7 +33,14 @@ api_error storage_failure(const std::exception& e) {
 api_error flush(writer_pointer self) {
   auto queued = std::move(self->state.queued);
   self->state.queued.clear();
+  auto states = std::move(self->state.queued_states);
+  self->state.queued_states.clear();
   try {
+    // Schedule states first: a run created for a firing is written after
+    // the firing's new state (create_atom flushes before it inserts), so a
+    // crash never leaves a run whose slot would fire again.
+    for (auto& state : states)
+      self->state.db->update_schedule_state(state);
     for (auto& progress : queued)
       self->state.db->apply(progress);
   } catch (const std::exception& e) {
@@ -68,6 +75,27 @@ control_plane_writer_actor::behavior_type control_plane_writer(
     [=](flush_atom) {
       self->state.flush_scheduled = false;
       flush(self);
+    },
+    [=](persist_atom, persistence::schedule_state& state) {
+      self->state.queued_states.push_back(std::move(state));
+      if (!self->state.flush_scheduled) {
+        self->state.flush_scheduled = true;
+        self->delayed_send(self, flush_delay, flush_atom::value);
+      }
+    },
+    [=](persist_atom, persistence::schedule_state& state,
+        durable_atom) -> api_error {
+      self->state.queued_states.push_back(std::move(state));
+      return flush(self);
+    },
+    [=](create_atom, persistence::job_record& job) -> int64_t {
+      flush(self);
+      try {
+        return self->state.db->insert_job(job);
+      } catch (const std::exception& e) {
+        std::cerr << "downhill: cannot create job: " << e.what() << "\n";
+        return 0;
+      }
     },
     [=](create_atom, persistence::new_run& run) -> created_run_reply {
       flush(self);

@@ -17,6 +17,7 @@ struct control_plane_writer_state {
   std::shared_ptr<persistence::control_plane> db;
   const persistence::environment_layout* layout = nullptr;
   std::vector<persistence::run_progress> queued;
+  std::vector<persistence::schedule_state> queued_states;
   bool flush_scheduled = false;
 };
 

@@ -3,6 +3,7 @@
 #include "actors/control_plane_writer.hpp"
 #include "actors/org_actor.hpp"
 #include "actors/services.hpp"
+#include "scheduler/scheduler_actor.hpp"
 #include "persistence/content_store.hpp"
 #include "persistence/control_plane.hpp"
 #include "persistence/tokens.hpp"
@@ -119,10 +120,38 @@ struct core::impl {
     for (auto& env : db->list_environments())
       trees[env.org_id].push_back(env);
     readers = std::make_unique<reader_pool>(file, opts.reader_connections);
+    auto recurring = db->list_recurring_jobs();
     svc->writer = system.spawn<caf::detached>(control_plane_writer,
                                               std::move(db), &svc->layout);
+    svc->scheduler = system.spawn(recurring_scheduler, svc->writer,
+                                  std::function<int64_t()>{});
     for (auto& [org_id, envs] : trees)
       orgs.emplace(org_id, system.spawn(organization, org_id, envs, svc));
+    // Every stored recurring job is scheduled again; one whose slot passed
+    // while the server was down fires once, at once.
+    for (auto& job : recurring)
+      caf::anon_send(svc->scheduler, register_atom::value,
+                     held_job(job, fire_target{orgs.at(job.org_id)}));
+  }
+
+  static recurring_job held_job(const persistence::job_record& job,
+                                fire_target org) {
+    recurring_job held;
+    held.spec.job_id = job.id;
+    held.spec.name = job.name;
+    held.spec.type = job.type;
+    held.spec.base_environment = job.base_environment;
+    held.spec.target_environment = job.target_environment;
+    held.spec.display_name = job.display_name;
+    held.spec.schedule_json = job.schedule_json;
+    held.spec.trigger = "schedule";
+    held.spec.created_by = "scheduler";
+    held.org_id = job.org_id;
+    held.org = std::move(org);
+    held.anchor = job.created_at;
+    held.next_run_at = job.next_run_at;
+    held.paused = job.state == "paused";
+    return held;
   }
 
   ~impl() {
@@ -130,10 +159,12 @@ struct core::impl {
     // step. Anything unfinished is marked interrupted at the next start.
     for (auto& [id, org] : orgs)
       caf::anon_send_exit(org, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(svc->scheduler, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(svc->writer, caf::exit_reason::user_shutdown);
     // The actor system's destructor waits until every detached actor is
     // destroyed, which needs the last handle to it gone.
     orgs.clear();
+    svc->scheduler = scheduler_actor{};
     svc->writer = control_plane_writer_actor{};
   }
 
@@ -333,6 +364,35 @@ api_error core::with_content(
     impl_->svc->layout.generation_dir(key, guard->generation));
   work(*store);
   return {};
+}
+
+api_error core::change_recurring_job(const std::string& org_id,
+                                     int64_t job_id, recurring_change change) {
+  std::optional<persistence::job_record> job;
+  read([&](persistence::control_plane& db) { job = db.get_job(org_id, job_id); });
+  if (!job || (job->state != "active" && job->state != "paused"))
+    return make_error(error_code::not_found,
+                      "No recurring job " + std::to_string(job_id) + ".");
+  outcome<api_error> result;
+  caf::scoped_actor self{impl_->system};
+  auto reply = [&](api_error& e) { result.value = std::move(e); };
+  auto fail = [&](caf::error& e) { result.error = unavailable(e); };
+  auto& target = impl_->svc->scheduler;
+  switch (change) {
+    case recurring_change::pause:
+      self->request(target, actor_timeout, pause_atom::value, job_id)
+        .receive(reply, fail);
+      break;
+    case recurring_change::resume:
+      self->request(target, actor_timeout, resume_atom::value, job_id)
+        .receive(reply, fail);
+      break;
+    case recurring_change::remove:
+      self->request(target, actor_timeout, remove_atom::value, job_id)
+        .receive(reply, fail);
+      break;
+  }
+  return result.error ? result.error : result.value;
 }
 
 void core::read(

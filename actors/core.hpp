@@ -82,6 +82,12 @@ public:
                          const std::function<void(persistence::content_store&)>&
                            work);
 
+  // -- recurring jobs (through the scheduler) -------------------------------------
+  enum class recurring_change { pause, resume, remove };
+  /// Pauses, resumes or deletes a recurring job of the organization.
+  api_error change_recurring_job(const std::string& org_id, int64_t job_id,
+                                 recurring_change change);
+
   // -- reads of the control plane ---------------------------------------------
   void read(const std::function<void(persistence::control_plane&)>& work);
 

@@ -31,6 +31,10 @@ using durable_atom = caf::atom_constant<caf::atom("durable")>;
 using create_atom = caf::atom_constant<caf::atom("create")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+using fire_atom = caf::atom_constant<caf::atom("fire")>;
+using register_atom = caf::atom_constant<caf::atom("register")>;
+using pause_atom = caf::atom_constant<caf::atom("pause")>;
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
 
 // -- interfaces -----------------------------------------------------------------
 
@@ -50,6 +54,13 @@ using control_plane_writer_actor = caf::typed_actor<
   caf::replies_to<create_atom, persistence::user_record>::with<api_error>,
   // Delete an environment's row (its files are removed by the caller).
   caf::replies_to<remove_atom, int64_t>::with<api_error>,
+  // Create a recurring job (no run yet); replies its id.
+  caf::replies_to<create_atom, persistence::job_record>::with<int64_t>,
+  // Queue a recurring job's new scheduling state (after a firing).
+  caf::reacts_to<persist_atom, persistence::schedule_state>,
+  // Commit a recurring job's new state now (pause, resume, delete).
+  caf::replies_to<persist_atom, persistence::schedule_state,
+                  durable_atom>::with<api_error>,
   // Commit what is queued (sent to itself on a timer).
   caf::reacts_to<flush_atom>>;
 
@@ -71,9 +82,17 @@ using run_actor = caf::typed_actor<
   // Persist what changed since the last tick.
   caf::reacts_to<tick_atom>>;
 
+/// What the scheduler fires at: an organization (or a benchmark's sink).
+using fire_target = caf::typed_actor<
+  // A recurring job is due (planned for the given ms since the epoch): start
+  // its run now, or queue it behind the active job; never refuse it.
+  caf::reacts_to<fire_atom, job_spec, int64_t>>;
+
 /// One per organization: owns its environment tree, checks every rule, and
 /// runs at most one environment job at a time (the rest wait in FIFO order).
 using org_actor = caf::typed_actor<
+  // A recurring job is due: start its run now or queue it (FIFO).
+  caf::reacts_to<fire_atom, job_spec, int64_t>,
   // Validate and start (or refuse, or queue) an environment job.
   caf::replies_to<submit_atom, job_spec>::with<submit_reply>,
   // May a content request use this environment now? (404, 423 or a key)
@@ -92,5 +111,35 @@ using org_actor = caf::typed_actor<
   // The server is stopping: refuse new jobs, stop the active run at a safe
   // point, and reply once no run is active.
   caf::replies_to<shutdown_atom>::with<bool>>;
+
+/// A recurring job as the scheduler holds it.
+struct recurring_job {
+  job_spec spec;              // trigger "schedule", created_by "scheduler"
+  std::string org_id;
+  fire_target org;
+  int64_t anchor = 0;         // creation time: the phase of an interval
+  int64_t next_run_at = 0;    // ms since the epoch; in the past: missed
+  bool paused = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, recurring_job& x) {
+  return f(caf::meta::type_name("recurring_job"), x.spec, x.org_id, x.org,
+           x.anchor, x.next_run_at, x.paused);
+}
+
+/// Fires every active recurring job at its time. One timer, for the earliest
+/// job: the cost of a firing does not grow with the jobs that are not due.
+using scheduler_actor = caf::typed_actor<
+  // Hold a recurring job (at its creation, and for each one at start-up).
+  caf::reacts_to<register_atom, recurring_job>,
+  // Pause a job: it fires no more until resumed.
+  caf::replies_to<pause_atom, int64_t>::with<api_error>,
+  // Resume a job: its next firing is computed from now (no burst).
+  caf::replies_to<resume_atom, int64_t>::with<api_error>,
+  // Forget a job for good.
+  caf::replies_to<remove_atom, int64_t>::with<api_error>,
+  // Fire what is due (sent to itself on a timer, with the timer's number).
+  caf::reacts_to<tick_atom, uint64_t>>;
 
 } // namespace downhill

@@ -18,6 +18,7 @@ inline constexpr const char* main_environment_id = "main";
 /// What a user asks for. For create_environment, `target_environment` is
 /// the new environment's alias.
 struct job_spec {
+  int64_t job_id = 0;  // set for runs of an existing (recurring) job
   std::string name;
   std::string type;
   std::string base_environment;

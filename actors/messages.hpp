@@ -83,7 +83,7 @@ typename Inspector::result_type inspect(Inspector& f, api_error& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_spec& x) {
-  return f(caf::meta::type_name("job_spec"), x.name, x.type,
+  return f(caf::meta::type_name("job_spec"), x.job_id, x.name, x.type,
            x.base_environment, x.target_environment, x.display_name,
            x.schedule_json, x.trigger, x.created_by);
 }
@@ -146,7 +146,13 @@ typename Inspector::result_type inspect(Inspector& f, job_record& x) {
   return f(caf::meta::type_name("job_record"), x.id, x.org_id, x.name, x.type,
            x.base_environment, x.target_environment, x.display_name,
            x.schedule_json, x.state, x.created_by, x.created_at,
-           x.latest_run_id);
+           x.latest_run_id, x.next_run_at, x.last_fired_at);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, schedule_state& x) {
+  return f(caf::meta::type_name("schedule_state"), x.job_id, x.state,
+           x.next_run_at, x.last_fired_at);
 }
 
 template <class Inspector>

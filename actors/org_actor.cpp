@@ -1,6 +1,7 @@
 #include "actors/org_actor.hpp"
 
 #include "actors/run_actor.hpp"
+#include "scheduler/schedule.hpp"
 
 #include <caf/all.hpp>
 
@@ -55,7 +56,8 @@ persistence::new_run make_new_run(const org_state& st, const job_spec& spec) {
   job.target_environment = spec.target_environment;
   job.display_name = spec.display_name;
   job.schedule_json = spec.schedule_json;
-  job.state = "active";
+  job.id = spec.job_id;
+  job.state = "once";
   job.created_by = spec.created_by;
   run.trigger = spec.trigger;
   run.created_by = spec.created_by;
@@ -75,10 +77,71 @@ persistence::new_run make_new_run(const org_state& st, const job_spec& spec) {
 }
 
 void release_run(org_pointer self, const std::string& status);
+void start_next_queued(org_pointer self);
+
+bool is_recurring(const job_spec& spec) {
+  auto parsed = scheduler::parse_schedule(spec.schedule_json);
+  return parsed.value && scheduler::is_recurring(*parsed.value);
+}
+
+/// Ends a run that never started: failed, with an error line saying why.
+void fail_queued_run(org_pointer self, int64_t run_id,
+                     const std::string& why) {
+  persistence::run_progress failed;
+  failed.run_id = run_id;
+  failed.status = "failed";
+  failed.finished_at = now_ms();
+  failed.logs.push_back({0, "", "error",
+                         "This scheduled run cannot start: " + why
+                           + " The recurring job stays scheduled.",
+                         now_ms()});
+  self->send(self->state.svc->writer, persist_atom::value, std::move(failed));
+}
+
+/// Stores a recurring job and hands it to the scheduler; it has no run yet.
+caf::result<submit_reply> create_recurring_job(org_pointer self,
+                                               const job_spec& spec) {
+  auto& st = self->state;
+  auto job = make_new_run(st, spec).job;
+  job.state = "active";
+  job.created_at = now_ms();
+  auto parsed = *scheduler::parse_schedule(spec.schedule_json).value;
+  auto anchor = scheduler::time_point{
+    std::chrono::seconds{job.created_at / 1000}};
+  if (auto next = scheduler::next_fire(parsed, anchor, anchor))
+    job.next_run_at = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        next->time_since_epoch())
+                        .count();
+  auto promise = self->make_response_promise<submit_reply>();
+  self->request(st.svc->writer, caf::infinite, create_atom::value, job)
+    .await([=](int64_t job_id) mutable {
+      if (job_id == 0) {
+        promise.deliver(submit_reply{
+          make_error(error_code::internal, "The job could not be stored."), 0,
+          0});
+        return;
+      }
+      recurring_job held;
+      held.spec = spec;
+      held.spec.job_id = job_id;
+      held.spec.trigger = "schedule";
+      held.spec.created_by = "scheduler";
+      held.org_id = self->state.org_id;
+      held.org = fire_target{org_actor{self}};
+      held.anchor = job.created_at;
+      held.next_run_at = job.next_run_at;
+      self->send(self->state.svc->scheduler, register_atom::value,
+                 std::move(held));
+      promise.deliver(submit_reply{{}, job_id, 0});
+    });
+  return promise;
+}
 
 /// Starts a run whose rows exist: spawns its run actor and locks its target.
+/// `recorded_running`: its rows already say running (a run started at once).
 void start_run(org_pointer self, const job_spec& spec,
-               const persistence::created_run& created) {
+               const persistence::created_run& created,
+               bool recorded_running = true) {
   auto& st = self->state;
   auto& base = st.environments.at(spec.base_environment);
   run_plan plan;
@@ -99,7 +162,7 @@ void start_run(org_pointer self, const job_spec& spec,
     plan.target_generation = st.svc->guards.get(target.key)->generation;
     plan.new_generation = plan.target_generation + 1;
   }
-  plan.recorded_running = true;
+  plan.recorded_running = recorded_running;
   plan.org = org_actor{self};
   plan.svc = st.svc;
   // Monitored: if the run actor died without ending its run, the org
@@ -156,6 +219,8 @@ organization(org_pointer self, std::string org_id,
                             0, 0};
       if (auto error = check_job(spec, parents_of(st)))
         return submit_reply{std::move(error), 0, 0};
+      if (is_recurring(spec))
+        return create_recurring_job(self, spec);
       if (st.active)
         return submit_reply{job_in_progress(st.active->run_id), 0, 0};
       auto promise = self->make_response_promise<submit_reply>();
@@ -181,6 +246,33 @@ organization(org_pointer self, std::string org_id,
             submit_reply{{}, reply.run.job_id, reply.run.run_id});
         });
       return promise;
+    },
+    [=](fire_atom, job_spec& spec, int64_t) {
+      auto& st = self->state;
+      if (st.closing)
+        return; // the server stops; this slot is not run
+      auto run = make_new_run(st, spec);
+      auto error = check_job(spec, parents_of(st));
+      if (!error && !st.active) {
+        self->request(st.svc->writer, caf::infinite, create_atom::value, run)
+          .await([=](created_run_reply& reply) {
+            if (!reply.error)
+              start_run(self, spec, reply.run);
+          });
+        return;
+      }
+      run.status = "queued";
+      self->request(st.svc->writer, caf::infinite, create_atom::value, run)
+        .await([=](created_run_reply& reply) {
+          if (reply.error)
+            return;
+          if (error) {
+            // The schedule stays; this run fails and says why.
+            fail_queued_run(self, reply.run.run_id, error.message);
+            return;
+          }
+          self->state.queue.emplace_back(spec, reply.run);
+        });
     },
     [=](access_atom, const std::string& env) -> content_grant {
       auto& st = self->state;
@@ -290,22 +382,42 @@ organization(org_pointer self, std::string org_id,
 
 namespace {
 
-/// The active run has ended: unlock its target, and make a new environment
-/// ready (or forget it, if its Create did not succeed).
+/// The active run has ended: unlock its target, make a new environment
+/// ready (or forget it, if its Create did not succeed), start what waits.
 void release_run(org_pointer self, const std::string& status) {
   auto& st = self->state;
   auto target = st.active->target;
   st.active.reset();
-  if (st.closing && st.closed.pending())
-    st.closed.deliver(true);
   auto i = st.environments.find(target);
-  if (i == st.environments.end() || i->second.status != "creating")
+  if (i != st.environments.end() && i->second.status == "creating") {
+    if (status == "succeeded") {
+      i->second.status = "ready";
+    } else {
+      st.svc->guards.forget(i->second.key);
+      st.environments.erase(i);
+    }
+  }
+  if (st.closing) {
+    // Queued runs stay queued; start-up marks them interrupted.
+    if (st.closed.pending())
+      st.closed.deliver(true);
     return;
-  if (status == "succeeded") {
-    i->second.status = "ready";
-  } else {
-    st.svc->guards.forget(i->second.key);
-    st.environments.erase(i);
+  }
+  start_next_queued(self);
+}
+
+/// Starts the oldest queued run that is still valid. A queued run whose
+/// environments changed so that its job no longer holds fails, saying why.
+void start_next_queued(org_pointer self) {
+  auto& st = self->state;
+  while (!st.active && !st.queue.empty()) {
+    auto [spec, created] = std::move(st.queue.front());
+    st.queue.pop_front();
+    if (auto error = check_job(spec, parents_of(st))) {
+      fail_queued_run(self, created.run_id, error.message);
+      continue;
+    }
+    start_run(self, spec, created, false);
   }
 }
 

@@ -29,6 +29,9 @@ struct org_state {
   /// owner: every rule is checked against it, every change goes through it.
   std::map<std::string, persistence::environment_record> environments;
   std::optional<active_run> active;
+  /// Scheduled runs that fired while another job was active, oldest first.
+  /// Their rows exist (status queued); they are checked again at start.
+  std::deque<std::pair<job_spec, persistence::created_run>> queue;
   services_ptr svc;
   /// Set once the server stops: new jobs are refused, and this promise is
   /// delivered when the active run has ended.

@@ -34,5 +34,9 @@ api_response list_runs(core& c, const api_request& r);
 api_response get_run(core& c, const api_request& r);
 api_response list_logs(core& c, const api_request& r);
 api_response cancel_run(core& c, const api_request& r);
+api_response list_recurring_jobs(core& c, const api_request& r);
+api_response pause_recurring_job(core& c, const api_request& r);
+api_response resume_recurring_job(core& c, const api_request& r);
+api_response delete_recurring_job(core& c, const api_request& r);
 
 } // namespace downhill::http

@@ -5,28 +5,29 @@
 #include "http/json_views.hpp"
 #include "http/request_parsing.hpp"
 #include "persistence/control_plane.hpp"
+#include "scheduler/schedule.hpp"
 
 namespace downhill::http {
 
 namespace {
 
-std::string schedule_of(const json& body) {
+/// The schedule as stored (defaulting to now), or invalid_schedule.
+std::string schedule_of(const json& body, const std::string& type) {
   auto i = body.find("schedule");
   if (i == body.end() || i->is_null())
     return R"({"kind":"now"})";
-  if (!i->is_object() || !i->contains("kind") || !(*i)["kind"].is_string())
+  auto text = i->dump();
+  auto parsed = scheduler::parse_schedule(text);
+  if (!parsed.value)
     throw bad_request{make_error(error_code::invalid_schedule,
-                                 "schedule must be an object with a kind, "
-                                 "e.g. {\"kind\":\"now\"}.")};
-  auto kind = (*i)["kind"].get<std::string>();
-  if (kind != "now")
-    // Recurring kinds are validated and run by the scheduler (not in this
-    // server yet); refusing them beats accepting a job that never fires.
+                                 "Invalid schedule: " + parsed.error + ".",
+                                 "schedule")};
+  if (type == create_environment_type && scheduler::is_recurring(*parsed.value))
     throw bad_request{make_error(error_code::invalid_schedule,
-                                 "Recurring schedules ('" + kind.substr(0, 20)
-                                   + "') are not available on this server "
-                                     "yet; use {\"kind\":\"now\"}.")};
-  return i->dump();
+                                 "A Create Environment job creates one "
+                                 "environment: run it with {\"kind\":\"now\"}.",
+                                 "schedule")};
+  return text;
 }
 
 job_spec parse_job(const api_request& r) {
@@ -46,7 +47,7 @@ job_spec parse_job(const api_request& r) {
     spec.target_environment = required_string(body, "new_environment", 63);
     spec.display_name = optional_string(body, "display_name", 100);
   }
-  spec.schedule_json = schedule_of(body);
+  spec.schedule_json = schedule_of(body, spec.type);
   spec.trigger = "manual";
   spec.created_by = r.caller.user;
   return spec;
@@ -70,7 +71,7 @@ api_response submit_job(core& c, const api_request& r) {
     auto job = db.get_job(org, submitted.value.job_id);
     auto run = db.get_run(org, submitted.value.run_id);
     body["job"] = job ? job_json(*job) : json(nullptr);
-    if (run)
+    if (submitted.value.run_id != 0 && run)
       body["run"] = run_json(*run, now_ms());
   });
   return json_response(201, body.dump());
@@ -154,6 +155,54 @@ api_response cancel_run(core& c, const api_request& r) {
   return json_response(202, json{{"id", std::to_string(id)},
                                  {"status", "cancelling"}}
                               .dump());
+}
+
+namespace {
+
+api_response recurring_response(core& c, const api_request& r, int64_t id) {
+  std::optional<persistence::job_record> job;
+  c.read([&](persistence::control_plane& db) {
+    job = db.get_job(r.param("org"), id);
+  });
+  if (!job)
+    return error_response(make_error(error_code::not_found,
+                                     "No recurring job " + std::to_string(id)
+                                       + "."));
+  return json_response(200, recurring_json(*job).dump());
+}
+
+api_response change_recurring(core& c, const api_request& r,
+                              core::recurring_change change) {
+  auto id = id_param(r, "job");
+  if (auto error = c.change_recurring_job(r.param("org"), id, change))
+    return error_response(error);
+  if (change == core::recurring_change::remove)
+    return {204, ""};
+  return recurring_response(c, r, id);
+}
+
+} // namespace
+
+api_response list_recurring_jobs(core& c, const api_request& r) {
+  json list = json::array();
+  c.read([&](persistence::control_plane& db) {
+    for (auto& job : db.list_jobs(r.param("org")))
+      if (job.state == "active" || job.state == "paused")
+        list.push_back(recurring_json(job));
+  });
+  return json_response(200, json{{"recurring_jobs", list}}.dump());
+}
+
+api_response pause_recurring_job(core& c, const api_request& r) {
+  return change_recurring(c, r, core::recurring_change::pause);
+}
+
+api_response resume_recurring_job(core& c, const api_request& r) {
+  return change_recurring(c, r, core::recurring_change::resume);
+}
+
+api_response delete_recurring_job(core& c, const api_request& r) {
+  return change_recurring(c, r, core::recurring_change::remove);
 }
 
 } // namespace downhill::http

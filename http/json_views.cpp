@@ -105,8 +105,16 @@ json job_json(const persistence::job_record& job) {
   } else {
     out["target_environment"] = job.target_environment;
   }
-  if (out["schedule"].value("kind", "now") != "now")
+  if (job.state != "once") {
     out["state"] = job.state;
+    out["next_run_at"] = time_json(job.next_run_at);
+  }
+  return out;
+}
+
+json recurring_json(const persistence::job_record& job) {
+  auto out = job_json(job);
+  out["job_id"] = out["id"];
   return out;
 }
 

@@ -21,6 +21,8 @@ json entry_json(const persistence::entry_record& entry);
 json item_json(const persistence::named_item& item);
 json run_json(const persistence::run_record& run, int64_t now_ms);
 json job_json(const persistence::job_record& job);
+/// A recurring job as the Recurring Jobs tab lists it.
+json recurring_json(const persistence::job_record& job);
 json log_json(const persistence::log_record& log);
 
 } // namespace downhill::http

@@ -53,6 +53,15 @@ void add_api_routes(router& r) {
   add("GET", org + "/runs/{run}", access::organization, get_run);
   add("GET", org + "/runs/{run}/logs", access::organization, list_logs);
   add("POST", org + "/runs/{run}/cancel", access::organization, cancel_run);
+
+  add("GET", org + "/recurring-jobs", access::organization,
+      list_recurring_jobs);
+  add("POST", org + "/recurring-jobs/{job}/pause", access::organization,
+      pause_recurring_job);
+  add("POST", org + "/recurring-jobs/{job}/resume", access::organization,
+      resume_recurring_job);
+  add("DELETE", org + "/recurring-jobs/{job}", access::organization,
+      delete_recurring_job);
 }
 
 } // namespace downhill::http

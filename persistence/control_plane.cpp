@@ -77,6 +77,11 @@ CREATE TABLE logs (
   at INTEGER NOT NULL,
   PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
 )sql",
+  // 2: recurring jobs remember when they fire next and fired last.
+  R"sql(
+ALTER TABLE jobs ADD COLUMN next_run_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN last_fired_at INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr int64_t application_id = 0x64686370; // "dhcp"
@@ -91,7 +96,8 @@ constexpr const char* job_columns
   = "j.id, j.org_id, j.name, j.type, j.base_environment, "
     "j.target_environment, j.display_name, j.schedule, j.state, "
     "j.created_by, j.created_at, "
-    "(SELECT coalesce(max(id), 0) FROM runs WHERE job_id = j.id)";
+    "(SELECT coalesce(max(id), 0) FROM runs WHERE job_id = j.id), "
+    "j.next_run_at, j.last_fired_at";
 
 job_record read_job(statement& s) {
   job_record j;
@@ -107,6 +113,8 @@ job_record read_job(statement& s) {
   j.created_by = s.text_column(9);
   j.created_at = s.int_column(10);
   j.latest_run_id = s.int_column(11);
+  j.next_run_at = s.int_column(12);
+  j.last_fired_at = s.int_column(13);
   return j;
 }
 
@@ -437,13 +445,47 @@ std::optional<job_record> control_plane::get_job(const std::string& org_id,
   get->bind(1, id).bind(2, org_id);
   if (!get->step())
     return std::nullopt;
-  return read_job(*get);
+  auto job = read_job(*get);
+  if (job.state == "deleted")
+    return std::nullopt;
+  return job;
+}
+
+int64_t control_plane::insert_job(const job_record& j) {
+  statement_use add{db_, "INSERT INTO jobs (org_id, name, type, "
+                         "base_environment, target_environment, display_name, "
+                         "schedule, state, created_by, created_at, "
+                         "next_run_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                         "?)"};
+  add->bind(1, j.org_id).bind(2, j.name).bind(3, j.type);
+  add->bind(4, j.base_environment).bind(5, j.target_environment);
+  add->bind(6, j.display_name).bind(7, j.schedule_json).bind(8, j.state);
+  add->bind(9, j.created_by).bind(10, j.created_at).bind(11, j.next_run_at);
+  add->run();
+  return db_.last_insert_rowid();
+}
+
+void control_plane::update_schedule_state(const schedule_state& s) {
+  statement_use set{db_, "UPDATE jobs SET state = ?, next_run_at = ?, "
+                         "last_fired_at = max(last_fired_at, ?) WHERE id = ?"};
+  set->bind(1, s.state).bind(2, s.next_run_at).bind(3, s.last_fired_at);
+  set->bind(4, s.job_id).run();
+}
+
+std::vector<job_record> control_plane::list_recurring_jobs() {
+  statement_use list{db_, std::string{"SELECT "} + job_columns
+                            + " FROM jobs j WHERE j.state IN ('active', "
+                              "'paused') ORDER BY j.id"};
+  std::vector<job_record> result;
+  while (list->step())
+    result.push_back(read_job(*list));
+  return result;
 }
 
 std::vector<job_record> control_plane::list_jobs(const std::string& org_id) {
   statement_use list{db_, std::string{"SELECT "} + job_columns
-                            + " FROM jobs j WHERE j.org_id = ? ORDER BY j.id "
-                              "DESC"};
+                            + " FROM jobs j WHERE j.org_id = ? AND j.state != "
+                              "'deleted' ORDER BY j.id DESC"};
   list->bind(1, org_id);
   std::vector<job_record> result;
   while (list->step())

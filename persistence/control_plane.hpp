@@ -70,6 +70,13 @@ public:
   std::optional<job_record> get_job(const std::string& org_id, int64_t id);
   std::vector<job_record> list_jobs(const std::string& org_id);
 
+  // -- recurring jobs ---------------------------------------------------------
+  /// A recurring job (it has no run yet); returns its id.
+  int64_t insert_job(const job_record& job);
+  void update_schedule_state(const schedule_state& state);
+  /// Every active or paused recurring job of every organization.
+  std::vector<job_record> list_recurring_jobs();
+
   // -- recovery -------------------------------------------------------------
   /// Marks every run that was running or queued as interrupted, with an
   /// error log line saying why, and returns them.

@@ -40,10 +40,20 @@ struct job_record {
   std::string target_environment; // the new environment for create
   std::string display_name;       // create only
   std::string schedule_json;      // {"kind":"now"} or a recurring schedule
-  std::string state;              // active | paused (recurring jobs)
+  std::string state;  // once (run now) | active | paused | deleted
   std::string created_by;
   int64_t created_at = 0;
   int64_t latest_run_id = 0;      // 0 when the job has no runs
+  int64_t next_run_at = 0;        // recurring and active: next firing
+  int64_t last_fired_at = 0;      // recurring: the last slot it fired for
+};
+
+/// A recurring job's scheduling state, as the scheduler changes it.
+struct schedule_state {
+  int64_t job_id = 0;
+  std::string state;          // active | paused | deleted
+  int64_t next_run_at = 0;    // 0 while paused or deleted
+  int64_t last_fired_at = 0;  // 0: unchanged
 };
 
 struct task_record {

@@ -1,0 +1,152 @@
+#include "scheduler/scheduler_actor.hpp"
+
+#include "actors/clock.hpp"
+
+#include <caf/all.hpp>
+
+namespace downhill {
+
+namespace {
+
+using scheduler_pointer = scheduler_actor::stateful_pointer<scheduler_state>;
+using namespace std::chrono;
+
+scheduler::time_point to_point(int64_t ms) {
+  return scheduler::time_point{seconds{ms / 1000}};
+}
+
+int64_t to_ms(scheduler::time_point t) {
+  return duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+/// The next firing strictly after `after_ms`, or 0 if there is none.
+int64_t next_after(const scheduled_job& job, int64_t after_ms) {
+  auto next = scheduler::next_fire(job.parsed, to_point(after_ms),
+                                   to_point(job.job.anchor));
+  return next ? to_ms(*next) : 0;
+}
+
+void persist(scheduler_pointer self, const scheduled_job& job,
+             int64_t fired_at) {
+  if (!self->state.writer)
+    return;
+  self->send(self->state.writer, persist_atom::value,
+             persistence::schedule_state{job.job.spec.job_id,
+                                         job.job.paused ? "paused" : "active",
+                                         job.job.next_run_at, fired_at});
+}
+
+/// Keeps exactly one timer, for the earliest due item.
+void arm(scheduler_pointer self) {
+  auto& st = self->state;
+  if (st.due.empty() || st.due.top().due >= st.timer_due)
+    return;
+  st.timer_due = st.due.top().due;
+  auto wait = std::max<int64_t>(0, st.timer_due - st.clock());
+  self->delayed_send(self, milliseconds{wait}, tick_atom::value, ++st.timer);
+}
+
+void enqueue(scheduler_pointer self, scheduled_job& job) {
+  ++job.version;
+  if (!job.job.paused && job.job.next_run_at != 0)
+    self->state.due.push({job.job.next_run_at, job.job.spec.job_id,
+                          job.version});
+  arm(self);
+}
+
+void fire_due(scheduler_pointer self) {
+  auto& st = self->state;
+  auto now = st.clock();
+  while (!st.due.empty() && st.due.top().due <= now) {
+    auto item = st.due.top();
+    st.due.pop();
+    auto i = st.jobs.find(item.job_id);
+    if (i == st.jobs.end() || i->second.version != item.version)
+      continue; // paused, resumed, or deleted since
+    auto& job = i->second;
+    self->send(job.job.org, fire_atom::value, job.job.spec, item.due);
+    // A slot missed while the server was down fires once, now; the next
+    // one is computed from now, so no burst of missed slots follows.
+    job.job.next_run_at = next_after(job, std::max(now, item.due));
+    persist(self, job, item.due);
+    ++job.version;
+    if (job.job.next_run_at != 0)
+      st.due.push({job.job.next_run_at, item.job_id, job.version});
+  }
+}
+
+api_error unknown_job(int64_t id) {
+  return make_error(error_code::not_found,
+                    "No recurring job " + std::to_string(id) + ".");
+}
+
+/// Commits a pause, resume or delete before answering, so the API shows it.
+caf::result<api_error> persist_now(scheduler_pointer self,
+                                   persistence::schedule_state state) {
+  if (!self->state.writer)
+    return api_error{};
+  auto promise = self->make_response_promise<api_error>();
+  self
+    ->request(self->state.writer, caf::infinite, persist_atom::value,
+              std::move(state), durable_atom::value)
+    .then([=](api_error& e) mutable { promise.deliver(std::move(e)); });
+  return promise;
+}
+
+} // namespace
+
+scheduler_actor::behavior_type
+recurring_scheduler(scheduler_pointer self, control_plane_writer_actor writer,
+          std::function<int64_t()> clock) {
+  self->state.writer = std::move(writer);
+  self->state.clock = clock ? std::move(clock) : std::function<int64_t()>{now_ms};
+  return {
+    [=](register_atom, recurring_job& job) {
+      auto parsed = scheduler::parse_schedule(job.spec.schedule_json);
+      if (!parsed.value)
+        return; // validated at creation; a stored job can't get here
+      auto id = job.spec.job_id;
+      auto& entry = self->state.jobs[id];
+      entry.job = std::move(job);
+      entry.parsed = *parsed.value;
+      enqueue(self, entry);
+    },
+    [=](pause_atom, int64_t id) -> caf::result<api_error> {
+      auto i = self->state.jobs.find(id);
+      if (i == self->state.jobs.end())
+        return unknown_job(id);
+      auto& job = i->second;
+      job.job.paused = true;
+      job.job.next_run_at = 0;
+      enqueue(self, job);
+      return persist_now(self, {id, "paused", 0, 0});
+    },
+    [=](resume_atom, int64_t id) -> caf::result<api_error> {
+      auto i = self->state.jobs.find(id);
+      if (i == self->state.jobs.end())
+        return unknown_job(id);
+      auto& job = i->second;
+      if (job.job.paused) {
+        job.job.paused = false;
+        job.job.next_run_at = next_after(job, self->state.clock());
+        enqueue(self, job);
+      }
+      return persist_now(self, {id, "active", job.job.next_run_at, 0});
+    },
+    [=](remove_atom, int64_t id) -> caf::result<api_error> {
+      if (self->state.jobs.erase(id) == 0)
+        return unknown_job(id);
+      return persist_now(self, {id, "deleted", 0, 0});
+    },
+    [=](tick_atom, uint64_t timer) {
+      auto& st = self->state;
+      if (timer != st.timer)
+        return; // superseded by a timer for an earlier job
+      st.timer_due = INT64_MAX;
+      fire_due(self);
+      arm(self);
+    },
+  };
+}
+
+} // namespace downhill

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "actors/interfaces.hpp"
+#include "scheduler/schedule.hpp"
+
+#include <functional>
+#include <queue>
+#include <unordered_map>
+#include <vector>
+
+namespace downhill {
+
+struct scheduled_job {
+  recurring_job job;
+  scheduler::schedule parsed;
+  uint64_t version = 0;  // bumped on every change; stale heap items skip
+};
+
+/// One heap item: a job due at `due` (ms), valid while its version holds.
+struct due_item {
+  int64_t due = 0;
+  int64_t job_id = 0;
+  uint64_t version = 0;
+  bool operator>(const due_item& other) const { return due > other.due; }
+};
+
+struct scheduler_state {
+  static inline const char* name = "scheduler";
+
+  std::unordered_map<int64_t, scheduled_job> jobs;
+  /// Earliest first. Pause and delete leave their items here: they are
+  /// skipped when they come up (their version no longer matches).
+  std::priority_queue<due_item, std::vector<due_item>,
+                      std::greater<due_item>>
+    due;
+  uint64_t timer = 0;          // number of the one live timer
+  int64_t timer_due = INT64_MAX;
+  control_plane_writer_actor writer;  // invalid: nothing is persisted
+  std::function<int64_t()> clock;     // wall clock in ms (injectable)
+};
+
+/// `writer` may be invalid (benchmarks); `clock` defaults to the system's.
+scheduler_actor::behavior_type
+recurring_scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
+                    control_plane_writer_actor writer,
+                    std::function<int64_t()> clock = {});
+
+} // namespace downhill
