@@ -149,7 +149,10 @@ void start_run(org_pointer self, const job_spec& spec,
   plan.org_id = st.org_id;
   plan.task_ids = created.task_ids;
   plan.base_key = base.key;
-  plan.base_generation = st.svc->guards.get(base.key)->generation;
+  // Generations come from this actor's tree, never from the guards: a guard
+  // learns a switch a moment after this actor does (the commit step sets it
+  // once the org actor has committed), and a queued run starts in between.
+  plan.base_generation = base.generation;
   if (spec.type == create_environment_type) {
     plan.creates_environment = true;
     plan.target_key = created.new_environment_key;
@@ -157,9 +160,7 @@ void start_run(org_pointer self, const job_spec& spec,
   } else {
     auto& target = st.environments.at(spec.target_environment);
     plan.target_key = target.key;
-    // Only runs of this organization change its generations, and only one
-    // runs at a time, so the guard's value cannot move under this run.
-    plan.target_generation = st.svc->guards.get(target.key)->generation;
+    plan.target_generation = target.generation;
     plan.new_generation = plan.target_generation + 1;
   }
   plan.recorded_running = recorded_running;
@@ -362,6 +363,7 @@ organization(org_pointer self, std::string org_id,
       if (!st.active || st.active->run_id != progress.run_id)
         return make_error(error_code::not_running, "Not the active run.");
       bool is_switch = progress.switch_generation != 0;
+      auto generation = progress.switch_generation;
       auto status = progress.status;
       auto promise = self->make_response_promise<api_error>();
       self
@@ -371,6 +373,12 @@ organization(org_pointer self, std::string org_id,
           // A failed switch is not the end of the run: it ends failed next.
           // Any other end releases the target even if its status could not
           // be written (start-up recovery then marks it interrupted).
+          if (is_switch && !error) {
+            auto& st = self->state;
+            auto target = st.environments.find(st.active->target);
+            if (target != st.environments.end())
+              target->second.generation = generation;
+          }
           if (!error || !is_switch)
             release_run(self, status);
           promise.deliver(std::move(error));

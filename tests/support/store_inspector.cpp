@@ -127,6 +127,13 @@ store_inspector::indexed_ids(const std::string& org,
   return ids;
 }
 
+int64_t store_inspector::count(const std::string& sql) const {
+  int64_t value = 0;
+  query(var_ / "control-plane.db", sql,
+        [&](sqlite3_stmt* stmt) { value = sqlite3_column_int64(stmt, 0); });
+  return value;
+}
+
 std::vector<std::string> store_inspector::leftovers() const {
   std::set<fs::path> current;
   query(var_ / "control-plane.db",

@@ -3,6 +3,7 @@
 // its tables, and what else lies in the data directory.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -34,6 +35,8 @@ public:
   /// Every file or directory under environments/ that is not the current
   /// generation of a known environment (what a crash may leave behind).
   std::vector<std::string> leftovers() const;
+  /// The first column of the first row of `sql` on the control plane.
+  int64_t count(const std::string& sql) const;
 
 private:
   std::filesystem::path var_;
