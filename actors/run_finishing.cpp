@@ -16,6 +16,26 @@ namespace {
 /// Asks the org actor to commit `progress` (the switch) durably and release
 /// the target, and waits for the answer (this actor is detached: waiting
 /// blocks only its own thread).
+/// A warning worth a user's attention that does not stop the run: the
+/// copied search index does not cover exactly the copied entries (the
+/// base's index was out of date, e.g. after a crash between the two writes
+/// of an entry). Search on the target then differs from its entries until
+/// those entries are written again.
+void warn_if_index_differs(const std::filesystem::path& new_dir,
+                           persistence::run_progress& progress) {
+  auto [entries, documents]
+    = persistence::count_entries_and_documents(new_dir);
+  if (entries == documents)
+    return;
+  progress.logs.push_back(
+    {0, index_task_name, "warning",
+     "The search index has " + std::to_string(documents)
+       + " documents for " + std::to_string(entries)
+       + " entries (the base's index was out of date); search results may "
+         "miss or show stale entries until they are written again.",
+     now_ms()});
+}
+
 api_error commit_durably(caf::blocking_actor* self, const run_plan& plan,
                          persistence::run_progress progress) {
   api_error result
@@ -39,6 +59,7 @@ void commit_run(caf::blocking_actor* self, run_actor run, run_plan plan,
   try {
     if (plan.creates_environment) {
       persistence::clear_create_exclusions(new_dir);
+      warn_if_index_differs(new_dir, final_progress);
       persistence::flush_generation(new_dir);
       persistence::crash_point("before-switch");
       result = commit_durably(self, plan, std::move(final_progress));
@@ -50,6 +71,7 @@ void commit_run(caf::blocking_actor* self, run_actor run, run_plan plan,
       auto guard = plan.svc->guards.get(plan.target_key);
       std::unique_lock<std::shared_mutex> exclusive{guard->mutex};
       persistence::keep_target_unsynced_kinds(new_dir, plan.target_dir());
+      warn_if_index_differs(new_dir, final_progress);
       persistence::flush_generation(new_dir);
       persistence::crash_point("before-switch");
       result = commit_durably(self, plan, std::move(final_progress));

@@ -130,6 +130,17 @@ void clear_create_exclusions(const fs::path& new_dir) {
           "DELETE FROM entry_versions; COMMIT;");
 }
 
+std::pair<int64_t, int64_t>
+count_entries_and_documents(const fs::path& new_dir) {
+  database content{new_dir / content_file_name, database::mode::read_only};
+  database index{new_dir / index_file_name, database::mode::read_only};
+  auto entries = content.prepare("SELECT count(*) FROM entries");
+  auto documents = index.prepare("SELECT count(*) FROM entries_fts");
+  entries.step();
+  documents.step();
+  return {entries.int_column(0), documents.int_column(0)};
+}
+
 void flush_generation(const fs::path& new_dir) {
   // Back to the journal mode the content API uses, then to disk.
   for (auto name : {content_file_name, index_file_name}) {

@@ -70,6 +70,11 @@ void keep_target_unsynced_kinds(const std::filesystem::path& new_dir,
 /// and teams are copied (Codex's Create Environment page).
 void clear_create_exclusions(const std::filesystem::path& new_dir);
 
+/// Entries in the new content database and documents in its search index;
+/// they differ when the base's index was out of date.
+std::pair<int64_t, int64_t>
+count_entries_and_documents(const std::filesystem::path& new_dir);
+
 /// Makes the new generation's files durable before the switch commits.
 void flush_generation(const std::filesystem::path& new_dir);
 

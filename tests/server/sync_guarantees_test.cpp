@@ -317,3 +317,26 @@ TEST_CASE_METHOD(org_fixture, "a sync from a corrupt base fails with an "
   CHECK(files.leftovers().empty());
   CHECK(alice.get(env_path("child") + "/entries/a").status == 200);
 }
+
+TEST_CASE_METHOD(org_fixture, "a base whose search index is out of date "
+                              "syncs with a warning") {
+  store_inspector files{server.data_dir()};
+  put_entry("main", "a", "A", "alpha");
+  put_entry("main", "b", "B", "beta");
+  create_environment("main", "staging");
+  // Lose one document from main's index, as a crash between an entry's two
+  // writes could.
+  files.execute(files.environment_dir(org, "main") / "index.db",
+                "DELETE FROM entries_fts WHERE id = 'b'");
+  auto run = sync_and_wait("main", "staging");
+  CHECK(run["status"] == "succeeded");
+  CHECK(run["total_warnings"] == 1);
+  CHECK(run["total_errors"] == 0);
+  bool warned = false;
+  for (auto& log : all_logs(run["id"]))
+    warned |= log["level"] == "warning"
+              && log["message"].get<std::string>().find("1 documents for 2 "
+                                                        "entries")
+                   != std::string::npos;
+  CHECK(warned);
+}

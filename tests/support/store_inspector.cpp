@@ -127,6 +127,19 @@ store_inspector::indexed_ids(const std::string& org,
   return ids;
 }
 
+void store_inspector::execute(const fs::path& file,
+                              const std::string& sql) const {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
+  char* error = nullptr;
+  auto rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  std::string message = error ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(db);
+  if (rc != SQLITE_OK)
+    throw std::runtime_error(message + " in " + sql);
+}
+
 int64_t store_inspector::count(const std::string& sql) const {
   int64_t value = 0;
   query(var_ / "control-plane.db", sql,

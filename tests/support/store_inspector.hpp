@@ -35,6 +35,9 @@ public:
   /// Every file or directory under environments/ that is not the current
   /// generation of a known environment (what a crash may leave behind).
   std::vector<std::string> leftovers() const;
+  /// Runs a statement on any SQLite file (to damage one on purpose).
+  void execute(const std::filesystem::path& file,
+               const std::string& sql) const;
   /// The first column of the first row of `sql` on the control plane.
   int64_t count(const std::string& sql) const;
 
