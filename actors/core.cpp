@@ -1,6 +1,7 @@
 #include "actors/core.hpp"
 
 #include "actors/control_plane_writer.hpp"
+#include "actors/event_hub.hpp"
 #include "actors/org_actor.hpp"
 #include "actors/services.hpp"
 #include "scheduler/scheduler_actor.hpp"
@@ -10,6 +11,7 @@
 
 #include <caf/all.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -125,6 +127,7 @@ struct core::impl {
                                               std::move(db), &svc->layout);
     svc->scheduler = system.spawn(recurring_scheduler, svc->writer,
                                   std::function<int64_t()>{});
+    svc->events = system.spawn(event_hub);
     for (auto& [org_id, envs] : trees)
       orgs.emplace(org_id, system.spawn(organization, org_id, envs, svc));
     // Every stored recurring job is scheduled again; one whose slot passed
@@ -160,11 +163,13 @@ struct core::impl {
     for (auto& [id, org] : orgs)
       caf::anon_send_exit(org, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(svc->scheduler, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(svc->events, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(svc->writer, caf::exit_reason::user_shutdown);
     // The actor system's destructor waits until every detached actor is
     // destroyed, which needs the last handle to it gone.
     orgs.clear();
     svc->scheduler = scheduler_actor{};
+    svc->events = event_hub_actor{};
     svc->writer = control_plane_writer_actor{};
   }
 
@@ -185,6 +190,7 @@ struct core::impl {
   mutable std::shared_mutex mutex;  // guards orgs and users
   std::map<std::string, org_actor> orgs;
   std::map<std::string, identity> users;  // by token hash
+  std::atomic<uint64_t> next_subscription{1};
 };
 
 core::core(const options& opts) : impl_(std::make_unique<impl>(opts)) {
@@ -393,6 +399,18 @@ api_error core::change_recurring_job(const std::string& org_id,
       break;
   }
   return result.error ? result.error : result.value;
+}
+
+uint64_t core::subscribe_events(const std::string& org_id, int64_t run_id,
+                                int64_t after, event_sink sink) {
+  auto id = impl_->next_subscription++;
+  caf::anon_send(impl_->svc->events, subscribe_atom::value,
+                 subscription{id, org_id, run_id, after, std::move(sink)});
+  return id;
+}
+
+void core::unsubscribe_events(uint64_t id) {
+  caf::anon_send(impl_->svc->events, unsubscribe_atom::value, id);
 }
 
 void core::read(

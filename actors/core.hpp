@@ -88,6 +88,13 @@ public:
   api_error change_recurring_job(const std::string& org_id, int64_t job_id,
                                  recurring_change change);
 
+  // -- live events (non-blocking: callable from network threads) ----------------
+  /// Delivers the events of one run (run_id > 0) or of the organization
+  /// (run_id 0) to `sink` until unsubscribed; returns the subscription id.
+  uint64_t subscribe_events(const std::string& org_id, int64_t run_id,
+                            int64_t after, event_sink sink);
+  void unsubscribe_events(uint64_t id);
+
   // -- reads of the control plane ---------------------------------------------
   void read(const std::function<void(persistence::control_plane&)>& work);
 

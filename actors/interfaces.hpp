@@ -35,6 +35,9 @@ using fire_atom = caf::atom_constant<caf::atom("fire")>;
 using register_atom = caf::atom_constant<caf::atom("register")>;
 using pause_atom = caf::atom_constant<caf::atom("pause")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using unsubscribe_atom = caf::atom_constant<caf::atom("unsub")>;
 
 // -- interfaces -----------------------------------------------------------------
 
@@ -81,6 +84,18 @@ using run_actor = caf::typed_actor<
   caf::reacts_to<finished_atom, api_error>,
   // Persist what changed since the last tick.
   caf::reacts_to<tick_atom>>;
+
+/// Owns every WebSocket subscription; fans run events out to them. Keeps
+/// each active run's log frames, so a subscriber that joins mid-run gets
+/// every line (also the ones not yet in the database) without a gap.
+using event_hub_actor = caf::typed_actor<
+  // A run's event (from its run actor).
+  caf::reacts_to<publish_atom, event_frame>,
+  // Start delivering to a session; a run stream first gets the run's
+  // latest summary, its log lines after `after`, and its latest progress.
+  caf::reacts_to<subscribe_atom, subscription>,
+  // Stop delivering to a session (it closed).
+  caf::reacts_to<unsubscribe_atom, uint64_t>>;
 
 /// What the scheduler fires at: an organization (or a benchmark's sink).
 using fire_target = caf::typed_actor<

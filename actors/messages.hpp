@@ -8,9 +8,12 @@
 #include "persistence/control_plane.hpp"
 #include "persistence/records.hpp"
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -59,6 +62,32 @@ struct task_outcome {
   int32_t task = 0;
   std::string status;
   std::string message;
+};
+
+/// One frame of a run's live events (API.md "WebSocket events"), serialized
+/// once by the run actor for every subscriber.
+struct event_frame {
+  std::string org_id;
+  int64_t run_id = 0;
+  std::string kind;   // run | progress | log
+  int64_t seq = 0;    // log frames: the log line's number
+  std::string task;   // progress frames: frames of one task coalesce
+  std::shared_ptr<const std::string> text;
+  bool final = false;  // the run's last frame, sent once all is durable
+};
+
+/// Where the event hub hands frames for one subscriber. It must not block:
+/// a WebSocket session's sink posts the frame to the session's strand.
+using event_sink = std::function<void(const event_frame&)>;
+
+/// A WebSocket session's interest: one run (run_id) or an organization
+/// (run_id 0).
+struct subscription {
+  uint64_t id = 0;
+  std::string org_id;
+  int64_t run_id = 0;
+  int64_t after = 0;  // a run stream wants the log lines after this one
+  event_sink deliver;
 };
 
 /// The writer's answer to creating a run.
@@ -184,7 +213,7 @@ typename Inspector::result_type inspect(Inspector& f, new_run& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, created_run& x) {
   return f(caf::meta::type_name("created_run"), x.job_id, x.run_id,
-           x.new_environment_key, x.task_ids);
+           x.new_environment_key, x.task_ids, x.created_at);
 }
 
 } // namespace downhill::persistence
@@ -203,3 +232,9 @@ typename Inspector::result_type inspect(Inspector& f, created_org_reply& x) {
 }
 
 } // namespace downhill
+
+// Frames and subscriptions carry a shared buffer and a callback: they only
+// travel between actors of one process. (Remote org actors would publish
+// the frame's text instead.)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(downhill::event_frame)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(downhill::subscription)

@@ -164,6 +164,18 @@ void start_run(org_pointer self, const job_spec& spec,
     plan.new_generation = plan.target_generation + 1;
   }
   plan.recorded_running = recorded_running;
+  auto& info = plan.info;
+  info.id = created.run_id;
+  info.job_id = created.job_id;
+  info.org_id = st.org_id;
+  info.name = spec.name;
+  info.type = spec.type;
+  info.status = "running";
+  info.trigger = spec.trigger;
+  info.created_by = spec.created_by;
+  info.base_environment = spec.base_environment;
+  info.target_environment = spec.target_environment;
+  info.created_at = created.created_at;
   plan.org = org_actor{self};
   plan.svc = st.svc;
   // Monitored: if the run actor died without ending its run, the org

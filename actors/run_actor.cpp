@@ -2,6 +2,7 @@
 
 #include "actors/environment_tasks.hpp"
 #include "persistence/environment_copy.hpp"
+#include "persistence/record_json.hpp"
 
 #include <caf/all.hpp>
 
@@ -19,12 +20,41 @@ const char* completion_message(int32_t task) {
                                : "Indexed Data Synced Successfully";
 }
 
+void publish(run_pointer self, std::string kind, nlohmann::json body,
+             int64_t seq = 0, std::string task = {}, bool final = false) {
+  auto& st = self->state;
+  event_frame frame{st.plan.org_id,
+                    st.plan.run_id,
+                    std::move(kind),
+                    seq,
+                    std::move(task),
+                    std::make_shared<const std::string>(body.dump()),
+                    final};
+  self->send(st.plan.svc->events, publish_atom::value, std::move(frame));
+}
+
+/// A `run` frame with the summary as it is now.
+void publish_summary(run_pointer self, bool final = false) {
+  auto& st = self->state;
+  st.info.tasks.assign(st.tasks.begin(), st.tasks.end());
+  nlohmann::json body{{"type", "run"},
+                      {"run", persistence::run_json(st.info, now_ms())}};
+  publish(self, "run", std::move(body), 0, {}, final);
+}
+
 void add_log(run_pointer self, int32_t task, std::string level,
              std::string message) {
   auto& st = self->state;
-  st.pending.logs.push_back({st.next_seq++, st.tasks[task].name,
-                             std::move(level), std::move(message), now_ms()});
-  // Later (live events issue): publish the line to WebSocket subscribers.
+  persistence::log_record line{st.next_seq++, st.tasks[task].name,
+                               std::move(level), std::move(message), now_ms()};
+  ++st.info.total_logs;
+  st.info.total_errors += line.level == "error";
+  st.info.total_warnings += line.level == "warning";
+  auto body = persistence::log_json(line);
+  body["type"] = "log";
+  body["run_id"] = std::to_string(st.plan.run_id);
+  publish(self, "log", std::move(body), line.seq);
+  st.pending.logs.push_back(std::move(line));
 }
 
 void set_task(run_pointer self, int32_t task) {
@@ -61,12 +91,17 @@ void end_run(run_pointer self, const std::string& status) {
   }
   auto final_progress = std::move(st.pending);
   st.pending = persistence::run_progress{};
+  st.info.status = status;
+  st.info.finished_at = final_progress.finished_at;
   // The org actor commits the final status and releases the target in one
   // step; it releases it even if the status could not be written.
   self
     ->request(st.plan.org, caf::infinite, finished_atom::value,
               std::move(final_progress))
-    .then([=](const api_error&) { self->quit(); });
+    .then([=](const api_error&) {
+      publish_summary(self, true);
+      self->quit();
+    });
 }
 
 void start_commit(run_pointer self) {
@@ -98,6 +133,7 @@ void on_task_done(run_pointer self, const task_outcome& outcome) {
     add_log(self, outcome.task, "warning", "Task stopped: the run was cancelled.");
   }
   set_task(self, outcome.task);
+  publish_summary(self);
   if (++st.tasks_done < 2)
     return;
   if (!st.failed && !st.cancel_requested)
@@ -127,9 +163,11 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
     if (!st.plan.recorded_running)
       set_task(self, i);
   }
+  st.info = st.plan.info;
+  st.info.started_at = st.info.created_at;
   if (!st.plan.recorded_running) {
     st.pending.status = "running";
-    st.pending.started_at = now_ms();
+    st.pending.started_at = st.info.started_at = now_ms();
   }
   auto snapshot = std::make_shared<persistence::base_snapshot>(
     st.plan.base_dir(), st.plan.svc->guards.get(st.plan.base_key));
@@ -142,6 +180,7 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
       self->spawn(sync_index_task, run_actor{self}, std::move(in));
   }
   self->send(self, tick_atom::value);
+  publish_summary(self);
   return {
     [=](progress_atom, const progress_update& p) {
       auto& st = self->state;
@@ -149,6 +188,13 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
       task.phase = p.phase;
       task.percent = p.percent;
       set_task(self, p.task);
+      publish(self, "progress",
+              {{"type", "progress"},
+               {"run_id", std::to_string(st.plan.run_id)},
+               {"task", task.name},
+               {"phase", p.phase},
+               {"percent", p.percent}},
+              0, task.name);
       // One log line per ten percent of each phase (and its start): the
       // progress bar shows every percent, the log stays readable.
       auto& [phase, tens] = st.logged[p.task];
@@ -188,6 +234,9 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
       if (st.committing && !error) {
         // The final progress, switch included, is durable already, and the
         // org actor has released the target.
+        st.info.status = "succeeded";
+        st.info.finished_at = now_ms();
+        publish_summary(self, true);
         self->quit();
         return;
       }

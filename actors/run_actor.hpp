@@ -22,6 +22,7 @@ struct run_state {
   bool committing = false;  // the switch step is running
   int64_t next_seq = 1;
   persistence::run_progress pending;  // not yet sent to the writer
+  persistence::run_record info;       // the summary live subscribers see
 };
 
 /// Drives one run: starts its two tasks, relays their reports into log lines,

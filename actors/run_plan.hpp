@@ -33,6 +33,7 @@ struct run_plan {
   int64_t target_generation = 0;  // current data of a sync target
   int64_t new_generation = 0;     // what the run builds
   bool recorded_running = false;  // its rows already say running
+  persistence::run_record info;   // the run as the API shows it
   org_actor org;
   services_ptr svc;
 

@@ -19,6 +19,7 @@ struct services {
   persistence::content_store_pool stores;
   control_plane_writer_actor writer;
   scheduler_actor scheduler;
+  event_hub_actor events;
   /// Pace of every environment copy; 0 for no limit (--copy-rate-limit).
   int64_t copy_bytes_per_second = 0;
 };

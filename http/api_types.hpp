@@ -31,6 +31,13 @@ struct api_response {
   std::string content_type = "application/json";
 };
 
+/// Which event stream a WebSocket upgrade asks for.
+struct event_stream_request {
+  std::string org_id;
+  int64_t run_id = 0;  // 0: the organization's stream
+  int64_t after = 0;   // a run stream: log lines after this one
+};
+
 /// `{"error":{"code":...,"message":...}}` with the code's HTTP status.
 api_response error_response(const api_error& error);
 api_response json_response(int status, const std::string& json_text);

@@ -1,5 +1,7 @@
 #include "http/router.hpp"
 
+#include "http/request_parsing.hpp"
+#include "persistence/control_plane.hpp"
 #include "persistence/sqlite.hpp"
 
 #include <nlohmann/json.hpp>
@@ -80,6 +82,54 @@ void router::add(route r) {
 
 api_response router::dispatch(api_request& request) const {
   const route* found = nullptr;
+  if (auto refused = authorize(request, found))
+    return *refused;
+  try {
+    return found->handle(core_, request);
+  } catch (const nlohmann::json::exception& e) {
+    return error_response(make_error(
+      error_code::invalid_json, std::string{"Malformed JSON: "} + e.what()));
+  } catch (const persistence::storage_error& e) {
+    std::cerr << "downhill: storage error on " << request.method << " "
+              << request.path << ": " << e.what() << "\n";
+    return error_response(make_error(
+      error_code::internal, std::string{"Storage failure: "} + e.what()));
+  } catch (const std::exception& e) {
+    std::cerr << "downhill: error on " << request.method << " "
+              << request.path << ": " << e.what() << "\n";
+    return error_response(make_error(error_code::internal, e.what()));
+  }
+}
+
+std::optional<api_response>
+router::check_stream(const api_request& request,
+                     event_stream_request& what) const {
+  what.org_id = request.param("org");
+  if (!request.params.count("run"))
+    return std::nullopt;
+  try {
+    what.run_id = id_param(request, "run");
+    what.after = query_int(request, "after", 0, 0, INT64_MAX);
+  } catch (const bad_request& e) {
+    return error_response(e.error);
+  }
+  bool exists = false;
+  core_.read([&](persistence::control_plane& db) {
+    exists = db.get_run(what.org_id, what.run_id).has_value();
+  });
+  if (!exists)
+    return error_response(make_error(
+      error_code::not_found, "No run " + std::to_string(what.run_id) + "."));
+  return std::nullopt;
+}
+
+std::optional<api_response> router::authorize(api_request& request) const {
+  const route* found = nullptr;
+  return authorize(request, found);
+}
+
+std::optional<api_response> router::authorize(api_request& request,
+                                              const route*& found) const {
   bool path_known = false;
   for (auto& r : routes_) {
     std::map<std::string, std::string> params;
@@ -94,8 +144,9 @@ api_response router::dispatch(api_request& request) const {
   }
   if (found == nullptr) {
     if (path_known)
-      return {405, R"({"error":{"code":"method_not_allowed","message":)"
-                   R"("This path does not accept that method."}})"};
+      return api_response{405,
+                          R"({"error":{"code":"method_not_allowed","message":)"
+                          R"("This path does not accept that method."}})"};
     return error_response(
       make_error(error_code::not_found, "No such route: " + request.path));
   }
@@ -123,21 +174,7 @@ api_response router::dispatch(api_request& request) const {
           make_error(error_code::not_found, "No such organization."));
     }
   }
-  try {
-    return found->handle(core_, request);
-  } catch (const nlohmann::json::exception& e) {
-    return error_response(make_error(
-      error_code::invalid_json, std::string{"Malformed JSON: "} + e.what()));
-  } catch (const persistence::storage_error& e) {
-    std::cerr << "downhill: storage error on " << request.method << " "
-              << request.path << ": " << e.what() << "\n";
-    return error_response(make_error(
-      error_code::internal, std::string{"Storage failure: "} + e.what()));
-  } catch (const std::exception& e) {
-    std::cerr << "downhill: error on " << request.method << " "
-              << request.path << ": " << e.what() << "\n";
-    return error_response(make_error(error_code::internal, e.what()));
-  }
+  return std::nullopt;
 }
 
 } // namespace downhill::http

@@ -6,6 +6,7 @@
 #include "http/api_types.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,8 +34,19 @@ public:
   void add(route r);
   /// Authenticates, matches and runs the handler. Never throws.
   api_response dispatch(api_request& request) const;
+  /// Matches and authenticates only (for WebSocket upgrades): an error
+  /// response, or nothing with the request's caller and params filled in.
+  std::optional<api_response> authorize(api_request& request) const;
+  /// For an authorized events route: which stream, or an error response
+  /// (unknown run, bad `after`).
+  std::optional<api_response> check_stream(const api_request& request,
+                                           event_stream_request& what) const;
+  core& owner() const { return core_; }
 
 private:
+  std::optional<api_response> authorize(api_request& request,
+                                        const route*& found) const;
+
   core& core_;
   std::string admin_token_;
   std::vector<route> routes_;

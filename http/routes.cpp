@@ -54,6 +54,17 @@ void add_api_routes(router& r) {
   add("GET", org + "/runs/{run}/logs", access::organization, list_logs);
   add("POST", org + "/runs/{run}/cancel", access::organization, cancel_run);
 
+  // Event streams answer WebSocket upgrades (server.cpp); a plain GET is
+  // told so.
+  auto websocket_only = [](core&, const api_request&) {
+    return api_response{426, R"({"error":{"code":"upgrade_required",)"
+                             R"("message":"This is a WebSocket endpoint: )"
+                             R"(connect with a WebSocket client."}})"};
+  };
+  add("GET", org + "/events", access::organization, websocket_only);
+  add("GET", org + "/runs/{run}/events", access::organization,
+      websocket_only);
+
   add("GET", org + "/recurring-jobs", access::organization,
       list_recurring_jobs);
   add("POST", org + "/recurring-jobs/{job}/pause", access::organization,

@@ -2,6 +2,7 @@
 
 #include "http/router.hpp"
 #include "http/url.hpp"
+#include "http/websocket_session.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,6 +12,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 
 #include <iostream>
 #include <thread>
@@ -21,6 +23,7 @@ namespace downhill::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace websocket = boost::beast::websocket;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -89,6 +92,8 @@ private:
     auto request = parser_->release();
     keep_alive_ = request.keep_alive();
     version_ = request.version();
+    if (websocket::is_upgrade(request))
+      return upgrade(std::move(request));
     // The handler may wait on SQLite or on an actor: never on this thread.
     asio::post(pool_, [self = shared_from_this(),
                        api = to_api_request(request)]() mutable {
@@ -96,6 +101,37 @@ private:
       asio::post(self->stream_.get_executor(),
                  [self, response = std::move(response)]() mutable {
                    self->send(std::move(response));
+                 });
+    });
+  }
+
+  /// A WebSocket upgrade: authenticated and checked on the pool (the run
+  /// must exist), then the connection becomes an event stream.
+  void upgrade(bhttp::request<bhttp::string_body> request) {
+    auto api = to_api_request(request);
+    if (api.bearer_token.empty() && api.query.count("token"))
+      api.bearer_token = api.query["token"]; // browsers cannot set headers
+    asio::post(pool_, [self = shared_from_this(), api = std::move(api),
+                       request = std::move(request)]() mutable {
+      event_stream_request what;
+      std::optional<api_response> refused;
+      try {
+        refused = self->routes_.authorize(api);
+        if (!refused)
+          refused = self->routes_.check_stream(api, what);
+      } catch (const std::exception& e) {
+        refused = error_response(make_error(error_code::internal, e.what()));
+      }
+      asio::post(self->stream_.get_executor(),
+                 [self, refused = std::move(refused), what = std::move(what),
+                  request = std::move(request)]() mutable {
+                   if (refused) {
+                     self->keep_alive_ = false;
+                     return self->send(std::move(*refused));
+                   }
+                   start_websocket_session(self->stream_.release_socket(),
+                                           self->routes_.owner(), self->pool_,
+                                           std::move(what), std::move(request));
                  });
     });
   }

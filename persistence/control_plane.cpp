@@ -248,6 +248,7 @@ void control_plane::delete_environment(int64_t key) {
 
 created_run control_plane::insert_run(const new_run& run, int64_t now) {
   created_run created;
+  created.created_at = now;
   transaction tx{db_};
   if (run.creates_environment) {
     auto& env = run.new_environment;

@@ -37,6 +37,7 @@ struct created_run {
   int64_t run_id = 0;
   int64_t new_environment_key = 0;
   std::vector<int64_t> task_ids;  // in the order of new_run::task_names
+  int64_t created_at = 0;
 };
 
 class control_plane {

@@ -23,7 +23,8 @@ org_fixture::org_fixture(std::vector<std::string> server_args)
                  "create org");
   auto user = admin.post(org_path() + "/users", {{"name", "alice"}});
   require_status(user, 201, "create user");
-  alice = alice.with_token(user.data()["token"]);
+  alice_token_ = user.data()["token"];
+  alice = alice.with_token(alice_token_);
 }
 
 json org_fixture::put_entry(const std::string& env, const std::string& id,

@@ -22,6 +22,7 @@ public:
   const std::string org = "acme";
 
   std::string org_path() const { return "/api/v1/orgs/" + org; }
+  const std::string& alice_token() const { return alice_token_; }
   /// After the server restarted (on a new port): point the clients at it.
   void reconnect() {
     admin = admin.with_port(server.port());
@@ -55,6 +56,7 @@ public:
   json environment_state(const std::string& env);
   /// Every environment's state and the number of runs.
   json organization_state();
+  std::string alice_token_;
   /// All logs of a run.
   std::vector<json> all_logs(const std::string& run_id);
   /// The run's summary now.

@@ -1,0 +1,21 @@
+// A WebSocket event stream (API.md "WebSocket events"): one run's frames
+// (stored logs after `after`, then live) or every live frame of an
+// organization. Included by server.cpp only (it carries Beast).
+#pragma once
+
+#include "actors/core.hpp"
+#include "http/api_types.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/http.hpp>
+
+namespace downhill::http {
+
+/// Takes over an upgraded connection and runs the stream until it closes.
+void start_websocket_session(
+  boost::asio::ip::tcp::socket&& socket, core& c,
+  boost::asio::thread_pool& pool, event_stream_request what,
+  boost::beast::http::request<boost::beast::http::string_body> upgrade);
+
+} // namespace downhill::http

@@ -1,0 +1,193 @@
+// Live events over real WebSockets: every log line exactly once and in
+// order, reconnect with `after`, slow clients, many subscribers.
+#include "org_fixture.hpp"
+#include "ws_client.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+
+using namespace downhill::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Reads frames until the final `run` frame of `run_id` (a run frame whose
+/// status is no longer running). Returns every frame read.
+std::vector<json> read_until_done(ws_client& client, const std::string& run_id) {
+  std::vector<json> frames;
+  for (;;) {
+    auto frame = client.next(30s);
+    REQUIRE(frame);
+    frames.push_back(*frame);
+    if ((*frame)["type"] == "run" && (*frame)["run"]["id"] == run_id) {
+      auto status = (*frame)["run"]["status"];
+      if (status != "running" && status != "queued")
+        return frames;
+    }
+  }
+}
+
+std::vector<int64_t> log_seqs(const std::vector<json>& frames,
+                              const std::string& run_id) {
+  std::vector<int64_t> seqs;
+  for (auto& f : frames)
+    if (f["type"] == "log" && f["run_id"] == run_id)
+      seqs.push_back(f["seq"]);
+  return seqs;
+}
+
+std::vector<int64_t> one_to(size_t n) {
+  std::vector<int64_t> v;
+  for (size_t i = 1; i <= n; ++i)
+    v.push_back(static_cast<int64_t>(i));
+  return v;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(org_fixture, "a subscriber from before a run starts gets "
+                              "every log line exactly once and in order") {
+  put_entry("main", "a", "A", "alpha");
+  create_environment("main", "staging");
+  ws_client client{server.port(), org_path() + "/events",
+                   alice_token()};
+  auto r = submit_sync("main", "staging");
+  REQUIRE(r.status == 201);
+  std::string run_id = r.data()["run"]["id"];
+  auto frames = read_until_done(client, run_id);
+  auto run = wait_for_run(run_id);
+  auto seqs = log_seqs(frames, run_id);
+  CHECK(seqs == one_to(run["total_logs"].get<size_t>()));
+  // The same lines as the stored log.
+  auto stored = all_logs(run_id);
+  size_t i = 0;
+  for (auto& f : frames)
+    if (f["type"] == "log" && f["run_id"] == run_id)
+      CHECK(f["message"] == stored.at(i++)["message"]);
+  bool progress_seen = false;
+  for (auto& f : frames)
+    progress_seen |= f["type"] == "progress" && f["percent"] == 100;
+  CHECK(progress_seen);
+  CHECK(frames.back()["run"]["status"] == "succeeded");
+}
+
+TEST_CASE("a run stream starts with a run frame and survives a reconnect "
+          "with after, with no gap and no duplicate") {
+  org_fixture f({"--copy-rate-limit", "4M"});
+  f.fill("main", "base", 16, 128 * 1024);
+  f.create_environment("main", "staging");
+  auto r = f.submit_sync("main", "staging");
+  REQUIRE(r.status == 201);
+  std::string run_id = r.data()["run"]["id"];
+  auto target = f.org_path() + "/runs/" + run_id + "/events";
+  std::vector<int64_t> seqs;
+  {
+    ws_client first{f.server.port(), target + "?after=0", f.alice_token()};
+    auto frame = first.next(30s);
+    REQUIRE(frame);
+    CHECK((*frame)["type"] == "run");
+    CHECK((*frame)["run"]["id"] == run_id);
+    // Read a few lines, then drop the connection mid-run.
+    while (seqs.size() < 4) {
+      auto next = first.next(30s);
+      REQUIRE(next);
+      if ((*next)["type"] == "log")
+        seqs.push_back((*next)["seq"]);
+    }
+  }
+  CHECK(f.get_run(run_id)["status"] == "running");
+  // Reconnect with the last line seen (token in the query, as browsers do).
+  ws_client second{f.server.port(),
+                   target + "?after=" + std::to_string(seqs.back())
+                     + "&token=" + f.alice_token(),
+                   ""};
+  auto frames = read_until_done(second, run_id);
+  CHECK(frames.front()["type"] == "run");
+  for (auto seq : log_seqs(frames, run_id))
+    seqs.push_back(seq);
+  auto run = f.wait_for_run(run_id);
+  CHECK(seqs == one_to(run["total_logs"].get<size_t>()));
+  // A stream of a finished run replays it from storage.
+  ws_client late{f.server.port(), target + "?after=3", f.alice_token()};
+  std::vector<int64_t> replayed;
+  auto first_frame = late.next(10s);
+  REQUIRE(first_frame);
+  CHECK((*first_frame)["run"]["status"] == "succeeded");
+  while (replayed.size() + 3 < run["total_logs"].get<size_t>()) {
+    auto next = late.next(10s);
+    REQUIRE(next);
+    if ((*next)["type"] == "log")
+      replayed.push_back((*next)["seq"]);
+  }
+  CHECK(replayed.front() == 4);
+  CHECK(replayed.back() == run["total_logs"].get<int64_t>());
+}
+
+TEST_CASE_METHOD(org_fixture, "event streams check tokens and runs") {
+  create_environment("main", "staging");
+  CHECK_THROWS(ws_client{server.port(), org_path() + "/events", ""});
+  CHECK_THROWS(ws_client{server.port(), org_path() + "/events", "wrong"});
+  CHECK_THROWS(
+    ws_client{server.port(), org_path() + "/runs/999/events", alice_token()});
+  CHECK(alice.get(org_path() + "/events").status == 426);
+}
+
+TEST_CASE_METHOD(org_fixture, "a client that stops reading is closed with "
+                              "1008 while another gets every frame and runs "
+                              "are not slowed") {
+  put_entry("main", "a", "A", std::string(1000, 'a'));
+  create_environment("main", "staging");
+  int64_t baseline = 0;
+  for (int i = 0; i < 3; ++i)
+    baseline = std::max(baseline,
+                        sync_and_wait("main", "staging")["elapsed_ms"]
+                          .get<int64_t>());
+  ws_client stalled{server.port(), org_path() + "/events", alice_token(),
+                    4096};
+  ws_client reader{server.port(), org_path() + "/events", alice_token()};
+  std::vector<std::string> run_ids;
+  std::vector<json> read;
+  int64_t slowest = 0;
+  for (int i = 0; i < 40; ++i) {
+    auto r = submit_sync("main", "staging");
+    REQUIRE(r.status == 201);
+    std::string run_id = r.data()["run"]["id"];
+    run_ids.push_back(run_id);
+    auto frames = read_until_done(reader, run_id);
+    read.insert(read.end(), frames.begin(), frames.end());
+    slowest = std::max(slowest,
+                       wait_for_run(run_id)["elapsed_ms"].get<int64_t>());
+  }
+  // The reading client got every line of every run.
+  for (auto& run_id : run_ids)
+    CHECK(log_seqs(read, run_id)
+          == one_to(get_run(run_id)["total_logs"].get<size_t>()));
+  // The stalled one was cut off with 1008 and told where to resume.
+  while (!stalled.closed() && stalled.next(10s)) {
+  }
+  CHECK(stalled.closed());
+  CHECK(stalled.close_code() == 1008);
+  CHECK(stalled.close_reason().find("after=") != std::string::npos);
+  // Runs took about as long as without any subscriber.
+  CHECK(slowest < baseline + 1000);
+}
+
+TEST_CASE_METHOD(org_fixture, "200 subscribers of one organization all get "
+                              "every frame of a run") {
+  put_entry("main", "a", "A", "alpha");
+  create_environment("main", "staging");
+  std::vector<std::unique_ptr<ws_client>> clients;
+  for (int i = 0; i < 200; ++i)
+    clients.push_back(std::make_unique<ws_client>(
+      server.port(), org_path() + "/events", alice_token()));
+  auto r = submit_sync("main", "staging");
+  REQUIRE(r.status == 201);
+  std::string run_id = r.data()["run"]["id"];
+  auto run = wait_for_run(run_id);
+  auto expected = one_to(run["total_logs"].get<size_t>());
+  int complete = 0;
+  for (auto& client : clients)
+    complete += log_seqs(read_until_done(*client, run_id), run_id) == expected;
+  CHECK(complete == 200);
+}

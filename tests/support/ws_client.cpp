@@ -1,0 +1,73 @@
+#include "ws_client.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+namespace downhill::testing {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+
+struct ws_client::impl {
+  asio::io_context ioc;
+  websocket::stream<beast::tcp_stream> ws{ioc};
+  beast::flat_buffer buffer;
+  bool closed = false;
+};
+
+ws_client::ws_client(uint16_t port, const std::string& target,
+                     const std::string& token, int receive_buffer)
+  : impl_(std::make_unique<impl>()) {
+  auto& socket = beast::get_lowest_layer(impl_->ws).socket();
+  socket.open(asio::ip::tcp::v4());
+  if (receive_buffer > 0)
+    socket.set_option(asio::socket_base::receive_buffer_size(receive_buffer));
+  beast::get_lowest_layer(impl_->ws).expires_after(std::chrono::seconds(30));
+  beast::get_lowest_layer(impl_->ws).connect(
+    asio::ip::tcp::endpoint{asio::ip::make_address("127.0.0.1"), port});
+  impl_->ws.set_option(websocket::stream_base::decorator(
+    [token](websocket::request_type& req) {
+      if (!token.empty())
+        req.set(beast::http::field::authorization, "Bearer " + token);
+    }));
+  impl_->ws.handshake("127.0.0.1", target);
+  beast::get_lowest_layer(impl_->ws).expires_never();
+}
+
+ws_client::~ws_client() {
+  beast::error_code ignored;
+  beast::get_lowest_layer(impl_->ws).socket().close(ignored);
+}
+
+std::optional<nlohmann::json>
+ws_client::next(std::chrono::milliseconds deadline) {
+  if (impl_->closed)
+    return std::nullopt;
+  beast::get_lowest_layer(impl_->ws).expires_after(deadline);
+  beast::error_code ec;
+  impl_->buffer.clear();
+  impl_->ws.read(impl_->buffer, ec);
+  if (ec) {
+    if (ec == websocket::error::closed || ec == asio::error::eof
+        || ec == asio::error::connection_reset)
+      impl_->closed = true;
+    return std::nullopt;
+  }
+  return nlohmann::json::parse(beast::buffers_to_string(impl_->buffer.data()));
+}
+
+bool ws_client::closed() const {
+  return impl_->closed;
+}
+
+int ws_client::close_code() const {
+  return static_cast<int>(impl_->ws.reason().code);
+}
+
+std::string ws_client::close_reason() const {
+  return std::string{impl_->ws.reason().reason.c_str()};
+}
+
+} // namespace downhill::testing
