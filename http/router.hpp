@@ -16,6 +16,7 @@ enum class access {
   anyone,        // no token (health check, dashboard files)
   admin,         // the admin token only
   organization,  // a user of the {org} in the path, or the admin
+  user,          // any valid token
 };
 
 using handler = std::function<api_response(core&, const api_request&)>;

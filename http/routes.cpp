@@ -1,6 +1,9 @@
+#include "http/dashboard_assets.hpp"
 #include "http/handlers.hpp"
 #include "http/request_parsing.hpp"
 #include "http/router.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace downhill::http {
 
@@ -13,6 +16,20 @@ void add_api_routes(router& r) {
   };
   add("GET", "/healthz", access::anyone, [](core&, const api_request&) {
     return json_response(200, R"({"status":"ok"})");
+  });
+  for (auto& asset : dashboard_assets()) {
+    auto serve = [&asset](core&, const api_request&) {
+      return api_response{200, asset.content, asset.content_type};
+    };
+    add("GET", asset.path == "/index.html" ? "/" : asset.path, access::anyone,
+        serve);
+  }
+  add("GET", "/api/v1/me", access::user, [](core&, const api_request& r) {
+    nlohmann::json me{{"user", r.caller.user},
+                      {"org", r.caller.admin ? nlohmann::json(nullptr)
+                                             : nlohmann::json(r.caller.org_id)},
+                      {"admin", r.caller.admin}};
+    return json_response(200, me.dump());
   });
   add("POST", "/api/v1/orgs", access::admin, create_org);
   add("POST", org + "/users", access::admin, create_user);
