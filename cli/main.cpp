@@ -1,5 +1,6 @@
 // downhill's command line: `downhill serve` runs the server.
 #include "actors/core.hpp"
+#include "cli/jobs_run.hpp"
 #include "http/server.hpp"
 #include "persistence/tokens.hpp"
 
@@ -122,10 +123,33 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--copy-rate-limit", copy_rate,
                         "Pace of environment copies in bytes per second "
                         "(K, M, G suffixes; default: no limit)");
+  auto jobs_cmd = app.add_subcommand("jobs", "Work with environment jobs");
+  jobs_cmd->require_subcommand(1);
+  auto run_cmd = jobs_cmd->add_subcommand(
+    "run", "Submit a job and follow it with a progress bar per task");
+  downhill::cli::jobs_run_options run_options;
+  run_cmd->add_option("--server", run_options.server, "Server URL")
+    ->capture_default_str();
+  run_cmd->add_option("--token", run_options.token, "A user's token")
+    ->envname("DOWNHILL_TOKEN")
+    ->required();
+  run_cmd->add_option("--type", run_options.type, "Job type")
+    ->check(CLI::IsMember({"sync_environments", "create_environment"}))
+    ->capture_default_str();
+  run_cmd->add_option("--name", run_options.name, "Job name")->required();
+  run_cmd->add_option("--base", run_options.base, "Base environment")
+    ->required();
+  run_cmd->add_option("--target", run_options.target,
+                      "Target environment (sync) or new alias (create)")
+    ->required();
+  run_cmd->add_option("--display-name", run_options.display_name,
+                      "Display name of a new environment");
   CLI11_PARSE(app, argc, argv);
   try {
     if (*serve_cmd)
       return serve(data_dir, listen, admin_token, copy_rate);
+    if (*run_cmd)
+      return downhill::cli::jobs_run(run_options);
   } catch (const std::exception& e) {
     std::cerr << "downhill: " << e.what() << "\n";
     return 1;
