@@ -50,6 +50,14 @@ api_error flush(writer_pointer self) {
   return {};
 }
 
+/// Commits what is queued within flush_delay (one timer at a time).
+void flush_soon(writer_pointer self) {
+  if (!self->state.flush_scheduled) {
+    self->state.flush_scheduled = true;
+    self->delayed_send(self, flush_delay, flush_atom::value);
+  }
+}
+
 } // namespace
 
 control_plane_writer_actor::behavior_type control_plane_writer(
@@ -62,10 +70,7 @@ control_plane_writer_actor::behavior_type control_plane_writer(
   return {
     [=](persist_atom, persistence::run_progress& progress) {
       self->state.queued.push_back(std::move(progress));
-      if (!self->state.flush_scheduled) {
-        self->state.flush_scheduled = true;
-        self->delayed_send(self, flush_delay, flush_atom::value);
-      }
+      flush_soon(self);
     },
     [=](persist_atom, persistence::run_progress& progress,
         durable_atom) -> api_error {
@@ -78,10 +83,7 @@ control_plane_writer_actor::behavior_type control_plane_writer(
     },
     [=](persist_atom, persistence::schedule_state& state) {
       self->state.queued_states.push_back(std::move(state));
-      if (!self->state.flush_scheduled) {
-        self->state.flush_scheduled = true;
-        self->delayed_send(self, flush_delay, flush_atom::value);
-      }
+      flush_soon(self);
     },
     [=](persist_atom, persistence::schedule_state& state,
         durable_atom) -> api_error {

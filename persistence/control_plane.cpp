@@ -263,16 +263,9 @@ created_run control_plane::insert_run(const new_run& run, int64_t now) {
   }
   created.job_id = run.job.id;
   if (created.job_id == 0) {
-    auto& j = run.job;
-    statement_use add{db_, "INSERT INTO jobs (org_id, name, type, "
-                           "base_environment, target_environment, "
-                           "display_name, schedule, state, created_by, "
-                           "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"};
-    add->bind(1, j.org_id).bind(2, j.name).bind(3, j.type);
-    add->bind(4, j.base_environment).bind(5, j.target_environment);
-    add->bind(6, j.display_name).bind(7, j.schedule_json).bind(8, j.state);
-    add->bind(9, j.created_by).bind(10, now).run();
-    created.job_id = db_.last_insert_rowid();
+    auto job = run.job;
+    job.created_at = now;
+    created.job_id = insert_job(job);
   }
   {
     statement_use add{db_, "INSERT INTO runs (job_id, org_id, status, trigger, "
