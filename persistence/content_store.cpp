@@ -39,11 +39,19 @@ CREATE TABLE IF NOT EXISTS presets (id INTEGER PRIMARY KEY, name TEXT NOT NULL, 
 CREATE TABLE IF NOT EXISTS teams (id INTEGER PRIMARY KEY, name TEXT NOT NULL, json TEXT NOT NULL, created_at TEXT NOT NULL);
 )sql";
 
+// `documents` maps an entry to its FTS5 row, so replacing or deleting an
+// entry's document is a lookup, not a scan of the index (FTS5 cannot index
+// the UNINDEXED id column).
 constexpr const char* index_schema = R"sql(
 PRAGMA application_id = 0x64686932;
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(id UNINDEXED, title, body);
+CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, docid INTEGER NOT NULL);
 )sql";
+
+constexpr const char* delete_document
+  = "DELETE FROM entries_fts WHERE rowid = (SELECT docid FROM documents "
+    "WHERE id = ?)";
 
 void set_pragmas(database& db) {
   db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
@@ -145,7 +153,7 @@ entry_record content_store::put_entry(const entry_input& in,
   {
     transaction tx{index_};
     {
-      statement_use del{index_, "DELETE FROM entries_fts WHERE id = ?"};
+      statement_use del{index_, delete_document};
       del->bind(1, in.id).run();
     }
     {
@@ -153,6 +161,12 @@ entry_record content_store::put_entry(const entry_input& in,
                         "INSERT INTO entries_fts (id, title, body) VALUES "
                         "(?, ?, ?)"};
       add->bind(1, in.id).bind(2, in.title).bind(3, in.body).run();
+    }
+    {
+      statement_use map{index_, "INSERT INTO documents (id, docid) VALUES "
+                                "(?, ?) ON CONFLICT (id) DO UPDATE SET docid "
+                                "= excluded.docid"};
+      map->bind(1, in.id).bind(2, index_.last_insert_rowid()).run();
     }
     tx.commit();
   }
@@ -192,8 +206,14 @@ bool content_store::delete_entry(const std::string& id) {
   }
   if (existed) {
     transaction tx{index_};
-    statement_use del{index_, "DELETE FROM entries_fts WHERE id = ?"};
-    del->bind(1, id).run();
+    {
+      statement_use del{index_, delete_document};
+      del->bind(1, id).run();
+    }
+    {
+      statement_use unmap{index_, "DELETE FROM documents WHERE id = ?"};
+      unmap->bind(1, id).run();
+    }
     tx.commit();
   }
   return existed;
