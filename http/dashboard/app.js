@@ -67,6 +67,7 @@ async function signIn(token) {
     localStorage.setItem("downhill-token", token);
     $("#who").textContent = me.user + " @ " + me.org;
     $("#tabs").hidden = false;
+    followOrganization();
     route();
   } catch (e) {
     state.token = "";
@@ -276,6 +277,23 @@ $("#job-form").addEventListener("submit", submitJob);
 $("#job-form").addEventListener("change", updateForm);
 for (const b of document.querySelectorAll("nav button")) b.addEventListener("click", () => (location.hash = b.dataset.tab));
 window.addEventListener("hashchange", route);
-// The Jobs tab refreshes itself when any run of the organization changes.
-setInterval(() => { if (!$("#jobs").hidden) loadRuns().catch(() => {}); }, 3000);
+// The Jobs tab follows the organization's event stream: any run frame (a run
+// started, changed status or ended) refreshes the listing. A slow poll
+// covers the moments the stream is reconnecting.
+let orgSocket = null;
+let refresh = null;
+function followOrganization() {
+  if (!state.token || !state.org || orgSocket) return;
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  orgSocket = new WebSocket(proto + "//" + location.host + orgPath() + "/events?token=" + encodeURIComponent(state.token));
+  orgSocket.onmessage = (m) => {
+    if (JSON.parse(m.data).type !== "run" || $("#jobs").hidden || refresh) return;
+    refresh = setTimeout(() => { refresh = null; loadRuns().catch(() => {}); }, 200);
+  };
+  orgSocket.onclose = () => { orgSocket = null; setTimeout(followOrganization, 2000); };
+}
+setInterval(() => {
+  followOrganization();
+  if (!$("#jobs").hidden) loadRuns().catch(() => {});
+}, 15000);
 if (state.token) signIn(state.token); else show("login");

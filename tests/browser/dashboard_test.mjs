@@ -109,6 +109,17 @@ async function main() {
   mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: join(artifacts, "job-details.png"), fullPage: true });
   console.log("screenshot: " + join(artifacts, "job-details.png"));
+
+  // The Jobs tab follows the organization's stream: a run submitted
+  // elsewhere shows up well before the fallback poll (15 s).
+  await page.click("nav button[data-tab=jobs]");
+  await page.waitForSelector("#runs tr");
+  const other = await call(base, token, "POST", "/api/v1/orgs/acme/jobs", { name: "From the API",
+    type: "sync_environments", base_environment: "main", target_environment: "staging" });
+  await page.waitForFunction((id) => [...document.querySelectorAll("#runs tr td:first-child")]
+    .some((td) => td.textContent === "#" + id), other.run.id, { timeout: 8000 });
+  check(true, "the Jobs tab showed a new run live");
+
 }
 
 let failed = 0;
