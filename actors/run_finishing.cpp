@@ -87,9 +87,11 @@ void commit_run(caf::blocking_actor* self, run_actor run, run_plan plan,
   try {
     if (result)
       std::filesystem::remove_all(new_dir);
-    else
-      plan.svc->layout.remove_other_generations(plan.target_key,
-                                                plan.new_generation);
+    else if (!plan.creates_environment)
+      // Only the generation this run replaced: the next run of the org may
+      // already be building its own beside it (it starts as soon as the
+      // switch released the target). Start-up removes anything else.
+      std::filesystem::remove_all(plan.target_dir());
   } catch (const std::exception&) {
     // Leftovers are removed at the next start.
   }

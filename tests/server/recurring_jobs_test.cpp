@@ -127,6 +127,7 @@ TEST_CASE("a scheduled run that fires during a manual run is queued, then "
   auto done_manual = f.wait_for_run(manual_id);
   auto done_queued = f.wait_for_run(queued["id"]);
   CHECK(done_manual["status"] == "succeeded");
+  INFO("queued run's logs: " << json(f.all_logs(done_queued["id"])).dump());
   CHECK(done_queued["status"] == "succeeded");
   CHECK(done_queued["started_at"] >= done_manual["finished_at"]);
 }
