@@ -114,7 +114,7 @@ using org_actor = caf::typed_actor<
   caf::replies_to<access_atom, std::string>::with<content_grant>,
   // The environment tree, with each environment's live status.
   caf::replies_to<list_atom>::with<std::vector<environment_view>>,
-  // Cancel a running or queued run.
+  // Cancel the running run.
   caf::replies_to<cancel_atom, int64_t>::with<api_error>,
   // Delete an environment (no children, not main, not locked).
   caf::replies_to<remove_atom, std::string>::with<content_grant>,

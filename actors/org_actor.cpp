@@ -343,13 +343,6 @@ organization(org_pointer self, std::string org_id,
                        "Environment '" + env + "' has child '" + id
                          + "'; delete its children first."),
             0};
-      if (st.active && st.active->base == env)
-        return content_grant{
-          make_error(error_code::environment_locked,
-                     "Environment '" + env + "' is the base of run "
-                       + std::to_string(st.active->run_id)
-                       + "; delete it after the run ends."),
-          0};
       auto key = i->second.key;
       auto promise = self->make_response_promise<content_grant>();
       self->request(st.svc->writer, caf::infinite, remove_atom::value, key)

@@ -130,7 +130,9 @@ void on_task_done(run_pointer self, const task_outcome& outcome) {
     add_log(self, outcome.task, "error", outcome.message);
     st.cancel->store(true); // no point finishing the other task
   } else {
-    add_log(self, outcome.task, "warning", "Task stopped: the run was cancelled.");
+    add_log(self, outcome.task, "warning",
+            st.shutting_down ? "Task stopped: the server is shutting down."
+                             : "Task stopped: the run was cancelled.");
   }
   set_task(self, outcome.task);
   publish_summary(self);

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <ctime>
 #include <thread>
 
 using namespace downhill::testing;
@@ -46,6 +48,22 @@ std::vector<json> wait_for_runs(org_fixture& f, const std::string& job_id,
   return {};
 }
 
+/// An instant as the API writes it (RFC 3339, UTC, milliseconds), so that
+/// it compares with the API's times as text.
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+              t.time_since_epoch())
+              .count();
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  auto n = std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &utc);
+  std::snprintf(text + n, sizeof(text) - n, ".%03dZ",
+                static_cast<int>(ms % 1000));
+  return text;
+}
+
 json recurring_entry(org_fixture& f, const std::string& job_id) {
   auto list = f.alice.get(f.org_path() + "/recurring-jobs").data();
   for (auto& job : list["recurring_jobs"])
@@ -77,17 +95,20 @@ TEST_CASE_METHOD(org_fixture, "an interval job runs every second with "
   REQUIRE(paused.status == 200);
   CHECK(paused.data()["state"] == "paused");
   CHECK(paused.data()["next_run_at"].is_null());
-  // Let any run that fired just before the pause end, then watch for 2.5 s
-  // (two and a half slots): nothing new may start while paused.
+  // A firing sent just before the pause may still create its run; after
+  // that, watch for 2.5 s (two and a half slots): no run may be created.
+  auto settled = rfc3339(std::chrono::system_clock::now()
+                         + std::chrono::milliseconds(500));
+  auto watch_until = std::chrono::steady_clock::now()
+                     + std::chrono::milliseconds(3000);
+  while (std::chrono::steady_clock::now() < watch_until) {
+    for (auto& run : runs_of(*this, id))
+      CHECK(run["created_at"].get<std::string>() < settled);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   for (auto& run : runs_of(*this, id))
     wait_for_run(run["id"]);
   auto count_at_pause = runs_of(*this, id).size();
-  auto watch_until = std::chrono::steady_clock::now()
-                     + std::chrono::milliseconds(2500);
-  while (std::chrono::steady_clock::now() < watch_until) {
-    CHECK(runs_of(*this, id).size() == count_at_pause);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
   CHECK(recurring_entry(*this, id)["state"] == "paused");
 
   auto resumed
@@ -107,7 +128,8 @@ TEST_CASE_METHOD(org_fixture, "an interval job runs every second with "
 
 TEST_CASE("a scheduled run that fires during a manual run is queued, then "
           "runs") {
-  org_fixture f({"--copy-rate-limit", "4M"});
+  // Paced so that the manual run outlasts the first firing (at most 1 s).
+  org_fixture f({"--copy-rate-limit", "2M"});
   f.fill("main", "base", 16, 128 * 1024);
   f.create_environment("main", "staging");
   auto manual = f.submit_sync("main", "staging");
@@ -213,7 +235,8 @@ TEST_CASE_METHOD(org_fixture, "a slot missed while the server was down runs "
                               "exactly once at start-up") {
   store_inspector files{server.data_dir()};
   create_environment("main", "staging");
-  auto job = recurring_sync(*this, {{"kind", "interval"}, {"every_seconds", 3}});
+  // Slots of 4 s: the check below must happen before the next regular slot.
+  auto job = recurring_sync(*this, {{"kind", "interval"}, {"every_seconds", 4}});
   std::string id = job["id"];
   wait_for_run(wait_for_runs(*this, id, 1)[0]["id"]);
   REQUIRE(server.stop() == 0);
@@ -221,7 +244,7 @@ TEST_CASE_METHOD(org_fixture, "a slot missed while the server was down runs "
                                   + id);
   auto stopped_at = files.count("SELECT max(created_at) FROM runs");
   // Down for more than two slots.
-  std::this_thread::sleep_for(std::chrono::milliseconds(7000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(9000));
   server.start();
   reconnect();
   // The catch-up run is created at start-up.
