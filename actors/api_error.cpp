@@ -33,10 +33,17 @@ constexpr error_info table[] = {
   {"payload_too_large", 413},
   {"internal", 500},
   {"unavailable", 503},
+  {"bad_request", 400},
+  {"method_not_allowed", 405},
+  {"upgrade_required", 426},
+  {"too_many_requests", 429},
+  {"header_too_large", 431},
+  {"version_not_supported", 505},
+  {"limit_reached", 409},
 };
 
 static_assert(sizeof(table) / sizeof(table[0])
-                == static_cast<size_t>(error_code::unavailable) + 1,
+                == static_cast<size_t>(error_code::limit_reached) + 1,
               "every error code needs a row");
 
 } // namespace

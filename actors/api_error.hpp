@@ -30,6 +30,14 @@ enum class error_code : uint8_t {
   payload_too_large,
   internal,
   unavailable,
+  // Transport and limits (the HTTP layer's own answers).
+  bad_request,            // malformed HTTP
+  method_not_allowed,
+  upgrade_required,       // a WebSocket endpoint asked with plain HTTP
+  too_many_requests,      // an organization's share of the server is in use
+  header_too_large,
+  version_not_supported,  // not HTTP/1.0 or 1.1
+  limit_reached,          // a per-environment cap on stored items
 };
 
 /// The code as the API spells it ("same_environment").

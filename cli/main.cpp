@@ -51,8 +51,9 @@ bool parse_rate(const std::string& text, int64_t& bytes) {
 }
 
 int serve(const std::string& data_dir, const std::string& listen,
-          std::string admin_token, const std::string& copy_rate) {
-  downhill::http::server_options options;
+          std::string admin_token, const std::string& copy_rate,
+          const downhill::http::server_options& network) {
+  auto options = network;
   if (!parse_listen(listen, options.host, options.port)) {
     std::cerr << "downhill: --listen must be HOST:PORT, e.g. 127.0.0.1:8080\n";
     return 2;
@@ -123,6 +124,16 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--copy-rate-limit", copy_rate,
                         "Pace of environment copies in bytes per second "
                         "(K, M, G suffixes; default: no limit)");
+  downhill::http::server_options network;
+  serve_cmd
+    ->add_option("--max-connections", network.max_connections,
+                 "Open connections in all (default: from the file "
+                 "descriptor limit)");
+  serve_cmd
+    ->add_option("--max-connections-per-address",
+                 network.max_connections_per_address,
+                 "Open connections from one client address")
+    ->capture_default_str();
   auto jobs_cmd = app.add_subcommand("jobs", "Work with environment jobs");
   jobs_cmd->require_subcommand(1);
   auto run_cmd = jobs_cmd->add_subcommand(
@@ -147,7 +158,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     if (*serve_cmd)
-      return serve(data_dir, listen, admin_token, copy_rate);
+      return serve(data_dir, listen, admin_token, copy_rate, network);
     if (*run_cmd)
       return downhill::cli::jobs_run(run_options);
   } catch (const std::exception& e) {

@@ -18,8 +18,17 @@ struct server_options {
   uint16_t port = 8080;      // 0: any free port
   std::string admin_token;
   unsigned io_threads = 2;
-  unsigned worker_threads = 8;
+  unsigned worker_threads = 16;
+  /// The largest body any route takes (entries); most take far less.
   size_t body_limit = 1024 * 1024;
+  /// Open connections in all (0: from the file descriptor limit, leaving
+  /// room for the data files) and from one client address.
+  size_t max_connections = 0;
+  size_t max_connections_per_address = 512;
+  /// Handlers one organization may run at once, and requests it may have
+  /// waiting beyond those (more answer 429).
+  size_t per_organization_running = 4;
+  size_t per_organization_waiting = 64;
 };
 
 class server {

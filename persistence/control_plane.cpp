@@ -487,6 +487,23 @@ std::vector<job_record> control_plane::list_jobs(const std::string& org_id) {
   return result;
 }
 
+std::vector<job_record> control_plane::list_jobs_page(const std::string& org_id,
+                                                      int64_t before_id,
+                                                      int64_t limit,
+                                                      bool recurring_only) {
+  statement_use list{
+    db_, std::string{"SELECT "} + job_columns
+           + " FROM jobs j WHERE j.org_id = ? AND j.id < ? AND "
+           + (recurring_only ? "j.state IN ('active', 'paused')"
+                             : "j.state != 'deleted'")
+           + " ORDER BY j.id DESC LIMIT ?"};
+  list->bind(1, org_id).bind(2, before_id).bind(3, limit);
+  std::vector<job_record> result;
+  while (list->step())
+    result.push_back(read_job(*list));
+  return result;
+}
+
 // -- recovery ---------------------------------------------------------------------
 
 std::vector<interrupted_run>

@@ -70,6 +70,11 @@ public:
                                     int64_t limit);
   std::optional<job_record> get_job(const std::string& org_id, int64_t id);
   std::vector<job_record> list_jobs(const std::string& org_id);
+  /// One page of an organization's jobs, newest first, with ids below
+  /// `before_id`; only active or paused recurring ones if `recurring_only`.
+  std::vector<job_record> list_jobs_page(const std::string& org_id,
+                                         int64_t before_id, int64_t limit,
+                                         bool recurring_only);
 
   // -- recurring jobs ---------------------------------------------------------
   /// A recurring job (it has no run yet); returns its id.
