@@ -167,7 +167,7 @@ api_response put_settings(core& c, const api_request& r) {
 
 api_response list_items(core& c, const api_request& r) {
   auto kind = kind_of(r);
-  auto limit = query_int(r, "limit", 100, 1, 500);
+  auto limit = query_int(r, "limit", 50, 1, 100);
   auto after = query_int(r, "after", 0, 0, INT64_MAX);
   return on_content(c, r, [&](content_store& store) {
     auto items = store.list_items(kind, after, limit);
