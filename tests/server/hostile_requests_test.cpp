@@ -3,6 +3,7 @@
 // crash, and the server keeps serving afterwards.
 #include "org_fixture.hpp"
 #include "raw_connection.hpp"
+#include "store_inspector.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -111,6 +112,28 @@ TEST_CASE_METHOD(org_fixture, "JSON nested deeper than 64 levels is "
   CHECK(alice.get(env_path("main") + "/webhooks").data()["webhooks"].empty());
   CHECK(alice.get(env_path("main") + "/settings").data() == json::object());
   require_alive(server.port());
+}
+
+TEST_CASE_METHOD(org_fixture, "a deep document stored before the limits "
+                              "existed reads back as null, also after a "
+                              "restart") {
+  put_entry("main", "old", "Old", "stored long ago");
+  server.stop();
+  // What an earlier server version let through, written straight into the
+  // environment's database.
+  store_inspector files{server.data_dir()};
+  files.execute(files.environment_dir(org, "main") / "content.db",
+                "UPDATE entries SET fields = '" + nested('[', ']', 200000)
+                  + "' WHERE id = 'old'");
+  server.start();
+  reconnect();
+  for (int i = 0; i < 2; ++i) {
+    auto r = alice.get(env_path("main") + "/entries/old");
+    REQUIRE(r.status == 200);
+    CHECK(r.data()["fields"].is_null());
+    CHECK(r.data()["title"] == "Old");
+  }
+  CHECK(alice.get(env_path("main") + "/entries").status == 200);
 }
 
 TEST_CASE_METHOD(org_fixture, "a stored schedule keeps only the fields its "
