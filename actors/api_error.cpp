@@ -28,6 +28,7 @@ constexpr error_info table[] = {
   {"already_exists", 409},
   {"job_in_progress", 409},
   {"not_running", 409},
+  {"limit_reached", 409},
   {"has_children", 409},
   {"environment_locked", 423},
   {"payload_too_large", 413},

@@ -25,6 +25,7 @@ enum class error_code : uint8_t {
   already_exists,
   job_in_progress,
   not_running,
+  limit_reached,
   has_children,
   environment_locked,
   payload_too_large,
