@@ -38,6 +38,9 @@ using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using unsubscribe_atom = caf::atom_constant<caf::atom("unsub")>;
+using withdraw_atom = caf::atom_constant<caf::atom("withdraw")>;
+using adopt_atom = caf::atom_constant<caf::atom("adopt")>;
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
 
 // -- interfaces -----------------------------------------------------------------
 
@@ -64,26 +67,13 @@ using control_plane_writer_actor = caf::typed_actor<
   // Commit a recurring job's new state now (pause, resume, delete).
   caf::replies_to<persist_atom, persistence::schedule_state,
                   durable_atom>::with<api_error>,
+  // Queue a firing that created no run (its job's previous run waits).
+  caf::reacts_to<persist_atom, persistence::skipped_firing>,
+  // Commit what is queued, then read an organization back (to rebuild an
+  // org actor that stopped).
+  caf::replies_to<list_atom, std::string>::with<org_snapshot>,
   // Commit what is queued (sent to itself on a timer).
   caf::reacts_to<flush_atom>>;
-
-/// A run in progress. Receives its tasks' reports, turns them into log lines
-/// and counters, persists them, and ends the run.
-using run_actor = caf::typed_actor<
-  // A task's progress in a phase.
-  caf::reacts_to<progress_atom, progress_update>,
-  // A log line from a task (details, warnings, errors).
-  caf::reacts_to<log_atom, task_log>,
-  // A task ended.
-  caf::reacts_to<done_atom, task_outcome>,
-  // Stop at the next safe point; the target keeps its old data.
-  caf::reacts_to<cancel_atom>,
-  // The server is stopping: as cancel, but the run ends interrupted.
-  caf::reacts_to<shutdown_atom>,
-  // The finishing step (switch or discard) is done; an error if it failed.
-  caf::reacts_to<finished_atom, api_error>,
-  // Persist what changed since the last tick.
-  caf::reacts_to<tick_atom>>;
 
 /// Owns every WebSocket subscription; fans run events out to them. Keeps
 /// each active run's log frames, so a subscriber that joins mid-run gets
@@ -114,8 +104,11 @@ using org_actor = caf::typed_actor<
   caf::replies_to<access_atom, std::string>::with<content_grant>,
   // The environment tree, with each environment's live status.
   caf::replies_to<list_atom>::with<std::vector<environment_view>>,
-  // Cancel the running run.
+  // Cancel the running run, or a queued one (it ends without starting).
   caf::replies_to<cancel_atom, int64_t>::with<api_error>,
+  // A recurring job was paused ("paused") or deleted ("deleted"): its
+  // waiting run, if any, ends cancelled without starting.
+  caf::replies_to<withdraw_atom, int64_t, std::string>::with<api_error>,
   // Delete an environment (no children, not main, not locked).
   caf::replies_to<remove_atom, std::string>::with<content_grant>,
   // End the active run: commit its final progress (with the switch, for a
@@ -126,6 +119,34 @@ using org_actor = caf::typed_actor<
   // The server is stopping: refuse new jobs, stop the active run at a safe
   // point, and reply once no run is active.
   caf::replies_to<shutdown_atom>::with<bool>>;
+
+/// A run in progress. Receives its tasks' reports, turns them into log lines
+/// and counters, persists them, and ends the run.
+using run_actor = caf::typed_actor<
+  // A task's progress in a phase.
+  caf::reacts_to<progress_atom, progress_update>,
+  // A log line from a task (details, warnings, errors).
+  caf::reacts_to<log_atom, task_log>,
+  // A task ended.
+  caf::reacts_to<done_atom, task_outcome>,
+  // Stop at the next safe point; the target keeps its old data.
+  caf::reacts_to<cancel_atom>,
+  // The server is stopping: as cancel, but the run ends interrupted.
+  caf::reacts_to<shutdown_atom>,
+  // The finishing step (switch or discard) is done; an error if it failed.
+  caf::reacts_to<finished_atom, api_error>,
+  // Persist what changed since the last tick.
+  caf::reacts_to<tick_atom>,
+  // The org actor that started this run stopped unexpectedly; this is its
+  // successor. Stop at the next safe point, end interrupted, and report
+  // the end to the successor.
+  caf::reacts_to<adopt_atom, org_actor>>;
+
+/// Watches every org actor. One that stops unexpectedly is replaced by a new
+/// one, rebuilt from the control plane (core.cpp supplies the rebuild).
+using org_supervisor_actor = caf::typed_actor<
+  // Watch this organization's actor (its first, or its replacement).
+  caf::reacts_to<watch_atom, std::string, org_actor>>;
 
 /// A recurring job as the scheduler holds it.
 struct recurring_job {
@@ -154,6 +175,8 @@ using scheduler_actor = caf::typed_actor<
   caf::replies_to<resume_atom, int64_t>::with<api_error>,
   // Forget a job for good.
   caf::replies_to<remove_atom, int64_t>::with<api_error>,
+  // An organization's actor was replaced: fire its jobs at the new one.
+  caf::reacts_to<register_atom, std::string, fire_target>,
   // Fire what is due (sent to itself on a timer, with the timer's number).
   caf::reacts_to<tick_atom, uint64_t>>;
 
