@@ -90,13 +90,15 @@ using event_hub_actor = caf::typed_actor<
 /// What the scheduler fires at: an organization (or a benchmark's sink).
 using fire_target = caf::typed_actor<
   // A recurring job is due (planned for the given ms since the epoch): start
-  // its run now, or queue it behind the active job; never refuse it.
+  // its run now, or queue it behind the active job; if a run of the same
+  // job already waits, skip it (counted on the job).
   caf::reacts_to<fire_atom, job_spec, int64_t>>;
 
 /// One per organization: owns its environment tree, checks every rule, and
 /// runs at most one environment job at a time (the rest wait in FIFO order).
 using org_actor = caf::typed_actor<
-  // A recurring job is due: start its run now or queue it (FIFO).
+  // A recurring job is due: start its run now, queue it (FIFO), or skip it
+  // while a run of the same job waits (one waiting run per job).
   caf::reacts_to<fire_atom, job_spec, int64_t>,
   // Validate and start (or refuse, or queue) an environment job.
   caf::replies_to<submit_atom, job_spec>::with<submit_reply>,
