@@ -28,6 +28,7 @@ constexpr error_info table[] = {
   {"already_exists", 409},
   {"job_in_progress", 409},
   {"not_running", 409},
+  {"limit_reached", 409},
   {"has_children", 409},
   {"environment_locked", 423},
   {"payload_too_large", 413},
@@ -39,11 +40,10 @@ constexpr error_info table[] = {
   {"too_many_requests", 429},
   {"header_too_large", 431},
   {"version_not_supported", 505},
-  {"limit_reached", 409},
 };
 
 static_assert(sizeof(table) / sizeof(table[0])
-                == static_cast<size_t>(error_code::limit_reached) + 1,
+                == static_cast<size_t>(error_code::version_not_supported) + 1,
               "every error code needs a row");
 
 } // namespace

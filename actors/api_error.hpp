@@ -25,6 +25,7 @@ enum class error_code : uint8_t {
   already_exists,
   job_in_progress,
   not_running,
+  limit_reached,
   has_children,
   environment_locked,
   payload_too_large,
@@ -37,7 +38,6 @@ enum class error_code : uint8_t {
   too_many_requests,      // an organization's share of the server is in use
   header_too_large,
   version_not_supported,  // not HTTP/1.0 or 1.1
-  limit_reached,          // a per-environment cap on stored items
 };
 
 /// The code as the API spells it ("same_environment").

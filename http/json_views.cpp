@@ -85,6 +85,12 @@ json job_json(const persistence::job_record& job) {
 json recurring_json(const persistence::job_record& job) {
   auto out = job_json(job);
   out["job_id"] = out["id"];
+  // Firings that created no run: one of the job's runs was still waiting.
+  out["skipped_firings"] = job.skipped_firings;
+  out["last_skipped_at"] = time_json(job.last_skipped_at);
+  out["last_skip_reason"] = job.last_skip_reason.empty()
+                              ? json(nullptr)
+                              : json(job.last_skip_reason);
   return out;
 }
 
