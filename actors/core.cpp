@@ -351,12 +351,16 @@ bool core::org_exists(const std::string& org_id) const {
 }
 
 std::optional<identity> core::find_user(const std::string& token) const {
-  auto hash = persistence::hash_token(token);
+  // Users created before SHA-256 are stored under their SHA-1; each form is
+  // tried, so their tokens keep working with no migration.
+  auto hashes = persistence::token_lookup_hashes(token);
   std::shared_lock<std::shared_mutex> lock{impl_->mutex};
-  auto i = impl_->users.find(hash);
-  if (i == impl_->users.end())
-    return std::nullopt;
-  return i->second;
+  for (auto& hash : hashes) {
+    auto i = impl_->users.find(hash);
+    if (i != impl_->users.end())
+      return i->second;
+  }
+  return std::nullopt;
 }
 
 namespace {

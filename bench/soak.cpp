@@ -143,7 +143,7 @@ int main(int argc, char** argv) try {
   std::cerr << "soak: " << o.seconds << " s, " << o.orgs << " orgs, "
             << o.kills << " kills; data and server logs in " << work_dir.string()
             << "\n";
-  server_supervisor server{o.binary, work_dir, "soak-admin-token",
+  server_supervisor server{o.binary, work_dir, "soak-admin-token-of-at-least-32-characters",
                            {"--copy-rate-limit", o.copy_rate_limit}};
   api_caller api{server, counts};
   memory_trend memory;

@@ -5,6 +5,7 @@
 #include "http/server_log.hpp"
 #include "persistence/control_plane.hpp"
 #include "persistence/sqlite.hpp"
+#include "persistence/tokens.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -47,16 +48,6 @@ bool match(const std::string& pattern, const std::string& path,
   return true;
 }
 
-/// Compares secrets in time independent of where they differ.
-bool same_secret(const std::string& a, const std::string& b) {
-  if (a.size() != b.size())
-    return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
 } // namespace
 
 api_response error_response(const api_error& error) {
@@ -83,8 +74,8 @@ api_response json_response(int status, const std::string& json_text) {
   return {status, json_text};
 }
 
-router::router(core& c, std::string admin_token)
-  : core_(c), admin_token_(std::move(admin_token)) {
+router::router(core& c, std::string admin_token_hash)
+  : core_(c), admin_token_hash_(std::move(admin_token_hash)) {
 }
 
 void router::add(route r) {
@@ -169,7 +160,8 @@ const route* router::authorize(api_request& request,
     if (found->needs == access::anyone)
       return found;
     auto& token = request.bearer_token;
-    if (!token.empty() && same_secret(token, admin_token_)) {
+    if (!token.empty()
+        && persistence::token_matches_hash(token, admin_token_hash_)) {
       request.caller = identity{true, "", "admin"};
     } else if (auto user = token.empty() ? std::nullopt
                                          : core_.find_user(token)) {

@@ -35,7 +35,7 @@ struct route {
 
 class router {
 public:
-  router(core& c, std::string admin_token);
+  router(core& c, std::string admin_token_hash);
 
   void add(route r);
   /// Matches the path and checks the token, from the request's headers
@@ -58,7 +58,7 @@ public:
 
 private:
   core& core_;
-  std::string admin_token_;
+  std::string admin_token_hash_;  // persistence::hash_token of it
   std::vector<route> routes_;
 };
 

@@ -453,7 +453,7 @@ size_t default_max_connections() {
 
 struct server::impl {
   impl(core& c, server_options opts)
-    : options(std::move(opts)), routes(c, options.admin_token),
+    : options(std::move(opts)), routes(c, options.admin_token_hash),
       pool(options.worker_threads),
       shares(pool, options.per_organization_running,
              options.per_organization_waiting),

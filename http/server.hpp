@@ -16,7 +16,9 @@ namespace downhill::http {
 struct server_options {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;      // 0: any free port
-  std::string admin_token;
+  /// persistence::hash_token() of the admin token: the router compares
+  /// the presented token's hash with it.
+  std::string admin_token_hash;
   unsigned io_threads = 2;
   unsigned worker_threads = 16;
   /// The largest body any route takes (entries); most take far less.
