@@ -22,6 +22,7 @@
 #include <sys/resource.h>
 
 #include <limits>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -470,6 +471,10 @@ struct server::impl {
   fair_share shares;
   std::shared_ptr<connection_limits> limits;
   asio::io_context ioc;
+  // Signals are caught from start(): a SIGTERM that arrives right after
+  // the server says it listens still stops it gracefully.
+  asio::io_context signals_ioc;
+  std::optional<asio::signal_set> signals;
   std::shared_ptr<listener> accept;
   std::vector<std::thread> threads;
 };
@@ -484,6 +489,8 @@ server::~server() {
 
 uint16_t server::start() {
   auto& o = impl_->options;
+  impl_->signals.emplace(impl_->signals_ioc, SIGINT, SIGTERM);
+  impl_->signals->async_wait([](beast::error_code, int) {});
   tcp::endpoint endpoint{asio::ip::make_address(o.host), o.port};
   impl_->accept = std::make_shared<listener>(impl_->ioc, endpoint,
                                              impl_->routes, impl_->pool,
@@ -508,10 +515,7 @@ uint16_t server::start() {
 }
 
 void server::wait_for_signal() {
-  asio::io_context signals_ioc;
-  asio::signal_set signals{signals_ioc, SIGINT, SIGTERM};
-  signals.async_wait([](beast::error_code, int) {});
-  signals_ioc.run();
+  impl_->signals_ioc.run();
 }
 
 void server::stop() {

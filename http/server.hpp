@@ -40,7 +40,7 @@ public:
 
   /// Binds and starts serving; returns the port actually bound.
   uint16_t start();
-  /// Blocks until SIGINT or SIGTERM.
+  /// Blocks until SIGINT or SIGTERM (caught from start() on).
   void wait_for_signal();
   /// Stops accepting, finishes the requests in flight, joins the threads.
   void stop();
