@@ -53,7 +53,10 @@ bool parse_rate(const std::string& text, int64_t& bytes) {
       || digits.find_first_not_of("0123456789") != std::string::npos
       || digits.size() > 12)
     return false;
-  bytes = std::stoll(digits) * unit;
+  auto value = std::stoll(digits);
+  if (value > INT64_MAX / unit)
+    return false;
+  bytes = value * unit;
   return true;
 }
 
@@ -202,7 +205,11 @@ int main(int argc, char** argv) {
     ->add_option("--max-connections-per-address",
                  flags.network.max_connections_per_address,
                  "Open connections from one client address")
-    ->capture_default_str();
+    ->capture_default_str()
+    ->check(CLI::PositiveNumber);
+  serve_cmd->add_option("--max-open-files", flags.network.max_open_files,
+                        "File descriptor limit to run with (default: the "
+                        "hard limit)");
   auto admin_cmd
     = app.add_subcommand("admin-token", "Manage the stored admin token");
   admin_cmd->require_subcommand(1);

@@ -34,12 +34,16 @@ std::shared_ptr<void> connection_limits::admit(const std::string& address,
       why = verdict::server_full;
       return nullptr;
     }
-    auto& mine = per_address_[address];
-    if (mine >= max_per_address_) {
+    auto mine = per_address_.find(address);
+    if (mine != per_address_.end() && mine->second >= max_per_address_) {
       why = verdict::address_full;
       return nullptr;
     }
-    ++mine;
+    if (max_per_address_ == 0) {
+      why = verdict::address_full;
+      return nullptr;
+    }
+    ++per_address_[address];
     ++open_;
   }
   why = verdict::admitted;

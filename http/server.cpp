@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include "http/body_budget.hpp"
 #include "http/connection_limits.hpp"
 #include "http/fair_share.hpp"
 #include "http/request_adapter.hpp"
@@ -21,6 +22,8 @@
 #include <malloc.h>
 #include <sys/resource.h>
 
+#include <array>
+#include <atomic>
 #include <limits>
 #include <optional>
 #include <thread>
@@ -41,6 +44,8 @@ namespace {
 constexpr auto idle_timeout = std::chrono::seconds(60);
 constexpr auto request_timeout = std::chrono::seconds(30);
 constexpr size_t header_limit = 16 * 1024;
+constexpr auto drain_timeout = std::chrono::seconds(2);
+constexpr size_t drain_limit = 1024 * 1024;
 
 rate_limited_log malformed_log{"malformed HTTP request"};
 rate_limited_log refused_log{"connection refused"};
@@ -79,16 +84,24 @@ api_response malformed_answer(beast::error_code ec) {
                                + ec.message() + ")."));
 }
 
+/// What every connection of a server shares.
+struct session_context {
+  const router& routes;
+  fair_share& shares;
+  body_budget& bodies;
+  const std::atomic<bool>& stopping;  // answer 503 to new requests
+};
+
 /// One HTTP connection: read a request's headers, check its route and token,
 /// read its body (bounded by the route), hand it to the pool under its
 /// organization's share, write the answer; repeat while kept alive.
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
-  http_session(tcp::socket&& socket, const router& routes,
-               asio::thread_pool& pool, fair_share& shares,
+  http_session(tcp::socket&& socket, const session_context& context,
                std::shared_ptr<void> ticket)
-    : stream_(std::move(socket)), routes_(routes), pool_(pool),
-      shares_(shares), ticket_(std::move(ticket)) {
+    : stream_(std::move(socket)), routes_(context.routes),
+      shares_(context.shares), bodies_(context.bodies),
+      stopping_(context.stopping), ticket_(std::move(ticket)) {
   }
 
   void run() {
@@ -101,6 +114,8 @@ private:
   void do_read_header() {
     route_ = nullptr;
     request_ = api_request{};
+    body_hold_.reset();
+    body_unread_ = false;
     header_parser_.emplace();
     header_parser_->header_limit(header_limit);
     // The body's limit depends on the route: checked once it is known.
@@ -123,24 +138,27 @@ private:
       request_ = request_from_header(header);
       std::optional<api_response> refused;
       route_ = routes_.authorize(request_, refused);
-      if (!route_) {
-        // The body, if any, is left unread: the connection cannot be
-        // reused after it.
-        if (header_parser_->content_length().value_or(0) > 0
-            || header_parser_->chunked())
-          keep_alive_ = false;
-        return send(std::move(*refused));
-      }
+      if (!route_)
+        return refuse_unread(std::move(*refused));
     } catch (const std::exception& e) {
-      keep_alive_ = false;
-      return send(error_response(
+      return refuse_unread(error_response(
         make_error(error_code::internal, std::string{"headers: "} + e.what())));
     }
+    if (stopping_)
+      return refuse_unread(error_response(make_error(
+        error_code::unavailable, "The server is stopping; retry shortly.")));
     // Beast checks a declared Content-Length against the limit while it
     // parses the headers, before the route is known: check it here.
-    if (header_parser_->content_length().value_or(0) > route_->body_limit) {
-      keep_alive_ = false;
-      return send(too_large(route_->body_limit));
+    auto declared = header_parser_->content_length().value_or(0);
+    if (declared > route_->body_limit)
+      return refuse_unread(too_large(route_->body_limit));
+    // The body's bytes count against the organization's budget until the
+    // answer is sent.
+    auto bytes = header_parser_->chunked() ? route_->body_limit : declared;
+    if (bytes > 0 && route_->needs != access::anyone) {
+      body_hold_ = bodies_.take(organization_key(), bytes);
+      if (!body_hold_)
+        return refuse_unread(too_many_requests());
     }
     body_parser_.emplace(std::move(*header_parser_));
     header_parser_.reset();
@@ -149,6 +167,17 @@ private:
     bhttp::async_read(
       stream_, buffer_, *body_parser_,
       beast::bind_front_handler(&http_session::on_body, shared_from_this()));
+  }
+
+  /// Answers without reading the request's body (if it has one). The
+  /// connection cannot be reused after an unread body, and it is closed
+  /// gently: see drain().
+  void refuse_unread(api_response answer) {
+    if (header_parser_ && (header_parser_->content_length().value_or(0) > 0
+                           || header_parser_->chunked()))
+      body_unread_ = true;
+    keep_alive_ = false;
+    send(std::move(answer));
   }
 
   void on_body(beast::error_code ec, std::size_t) {
@@ -164,6 +193,9 @@ private:
       // served here, so they keep answering while the pool is busy.
       return send(routes_.dispatch(*route_, request_));
     }
+    if (stopping_)
+      return send(error_response(make_error(
+        error_code::unavailable, "The server is stopping; retry shortly.")));
     auto key = organization_key();
     bool queued = shares_.submit(key, [self = shared_from_this()] {
       auto response = self->routes_.dispatch(*self->route_, self->request_);
@@ -188,6 +220,7 @@ private:
     if (ec != bhttp::error::body_limit)
       malformed_log.event(ec.message());
     keep_alive_ = false;
+    body_unread_ = true;  // whatever the client still sends is dropped
     if (version_ != 10 && version_ != 11)
       version_ = 11;
     if (ec == bhttp::error::body_limit)
@@ -200,11 +233,14 @@ private:
     return p.size() >= 7 && p.compare(p.size() - 7, 7, "/events") == 0;
   }
 
-  /// Requests for one organization share its slots; the rest (admin
-  /// routes, /api/v1/me) share the slots of the empty key.
+  /// Requests for one organization share its slots: the organization in
+  /// the path, else the caller's own (the admin has a key of its own).
   std::string organization_key() const {
     auto org = request_.params.find("org");
-    return org == request_.params.end() ? std::string{} : org->second;
+    if (org != request_.params.end())
+      return org->second;
+    return request_.caller.admin ? std::string{"(admin)"}
+                                 : request_.caller.org_id;
   }
 
   api_response too_many_requests() const {
@@ -249,7 +285,7 @@ private:
       keep_alive_ = false;
       return send(std::move(*refused));
     }
-    start_websocket_session(stream_.release_socket(), routes_.owner(), pool_,
+    start_websocket_session(stream_.release_socket(), routes_.owner(), shares_,
                             std::move(what), std::move(request),
                             std::move(ticket_));
   }
@@ -280,12 +316,32 @@ private:
         network_log.event(ec.message());
       return;
     }
+    body_hold_.reset();  // the answer is out: the body's bytes are free
     if (!keep_alive_) {
       beast::error_code ignored;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      if (body_unread_)
+        drain();
       return;
     }
     do_read_header();
+  }
+
+  /// Closing a socket with unread bytes makes the kernel send a reset,
+  /// which can destroy the answer before the client reads it. So the rest
+  /// of an unread body is read and dropped, for at most a short while and a
+  /// bounded number of bytes, before the connection closes.
+  void drain() {
+    if (drained_ >= drain_limit)
+      return;
+    stream_.expires_after(drain_timeout);
+    stream_.async_read_some(
+      asio::buffer(drain_buffer_),
+      [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+        self->drained_ += n;
+        if (!ec)
+          self->drain();
+      });
   }
 
   beast::tcp_stream stream_;
@@ -293,11 +349,16 @@ private:
   std::optional<bhttp::request_parser<bhttp::empty_body>> header_parser_;
   std::optional<bhttp::request_parser<bhttp::string_body>> body_parser_;
   const router& routes_;
-  asio::thread_pool& pool_;
   fair_share& shares_;
+  body_budget& bodies_;
+  const std::atomic<bool>& stopping_;
   std::shared_ptr<void> ticket_;  // counts this connection against the caps
   api_request request_;           // the request being served
   const route* route_ = nullptr;
+  std::shared_ptr<void> body_hold_;  // its body's bytes in the budget
+  bool body_unread_ = false;
+  size_t drained_ = 0;
+  std::array<char, 16 * 1024> drain_buffer_{};
   bool keep_alive_ = false;
   unsigned version_ = 11;
 };
@@ -305,11 +366,13 @@ private:
 /// Accepts connections within the caps and starts a session for each.
 class listener : public std::enable_shared_from_this<listener> {
 public:
-  listener(asio::io_context& ioc, tcp::endpoint endpoint, const router& routes,
-           asio::thread_pool& pool, fair_share& shares,
+  listener(asio::io_context& ioc, tcp::endpoint endpoint,
+           const session_context& context,
            std::shared_ptr<connection_limits> limits)
-    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), retry_timer_(ioc),
-      trim_timer_(ioc), routes_(routes), pool_(pool), shares_(shares),
+    : ioc_(ioc), acceptor_(asio::make_strand(ioc)),
+      // The timers run on the acceptor's strand: their handlers touch it.
+      retry_timer_(acceptor_.get_executor()),
+      trim_timer_(acceptor_.get_executor()), context_(context),
       limits_(std::move(limits)) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -374,8 +437,8 @@ private:
     connection_limits::verdict why{};
     auto ticket = limits_->admit(address, why);
     if (ticket) {
-      std::make_shared<http_session>(std::move(socket), routes_, pool_,
-                                     shares_, std::move(ticket))
+      std::make_shared<http_session>(std::move(socket), context_,
+                                     std::move(ticket))
         ->run();
       return;
     }
@@ -430,24 +493,36 @@ private:
   tcp::acceptor acceptor_;
   asio::steady_timer retry_timer_;
   asio::steady_timer trim_timer_;
-  const router& routes_;
-  asio::thread_pool& pool_;
-  fair_share& shares_;
+  const session_context& context_;
   std::shared_ptr<connection_limits> limits_;
   std::chrono::milliseconds retry_delay_{0};
   uint64_t closed_at_last_trim_ = 0;
 };
 
-/// The connection cap when none is given: what the file descriptor limit
-/// allows, keeping room for data files, SQLite journals and the log.
-size_t default_max_connections() {
+/// Sets the process's file descriptor limit: to `wanted` if given, else
+/// as high as the hard limit allows (connections and data files both need
+/// descriptors, and the soft default of 1024 is far below what a server
+/// holds). Returns the limit now in force.
+rlim_t set_open_file_limit(size_t wanted) {
   rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
-    return 8192;
-  auto reserve = rlim_t{256};
-  auto usable = limit.rlim_cur > 2 * reserve ? limit.rlim_cur - reserve
-                                             : limit.rlim_cur / 2;
-  return static_cast<size_t>(std::min<rlim_t>(usable, 65536));
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+    return 1024;
+  limit.rlim_cur = wanted != 0 ? std::min<rlim_t>(wanted, limit.rlim_max)
+                               : limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
+    getrlimit(RLIMIT_NOFILE, &limit);
+  return limit.rlim_cur;
+}
+
+/// The connection cap when none is given: what the descriptor limit
+/// allows after a reserve for everything else that holds descriptors (idle
+/// and busy content stores hold six each, the control plane's readers and
+/// writer three each, the log, the lock file).
+size_t default_max_connections(rlim_t open_files) {
+  if (open_files == RLIM_INFINITY)
+    return 65536;
+  rlim_t reserve = std::min<rlim_t>(1024, open_files / 2);
+  return static_cast<size_t>(std::min<rlim_t>(open_files - reserve, 65536));
 }
 
 } // namespace
@@ -455,22 +530,34 @@ size_t default_max_connections() {
 struct server::impl {
   impl(core& c, server_options opts)
     : options(std::move(opts)), routes(c, options.admin_token_hash),
+      limits(std::make_shared<connection_limits>(
+        options.max_connections != 0
+          ? options.max_connections
+          : default_max_connections(
+            set_open_file_limit(options.max_open_files)),
+        options.max_connections_per_address)),
+      bodies(std::make_shared<body_budget>(options.body_bytes_per_organization,
+                                           options.body_bytes_in_all)),
       pool(options.worker_threads),
       shares(pool, options.per_organization_running,
              options.per_organization_waiting),
-      limits(std::make_shared<connection_limits>(
-        options.max_connections != 0 ? options.max_connections
-                                     : default_max_connections(),
-        options.max_connections_per_address)) {
+      context{routes, shares, *bodies, stopping} {
+    if (options.max_connections != 0)
+      set_open_file_limit(options.max_open_files);
     add_api_routes(routes, options.body_limit);
   }
 
   server_options options;
   router routes;
+  std::shared_ptr<connection_limits> limits;
+  std::shared_ptr<body_budget> bodies;
+  // The network's io_context outlives the pool: work still queued in the
+  // pool when it is destroyed holds sessions whose sockets belong to it.
+  asio::io_context ioc;
   asio::thread_pool pool;
   fair_share shares;
-  std::shared_ptr<connection_limits> limits;
-  asio::io_context ioc;
+  std::atomic<bool> stopping{false};
+  session_context context;
   // Signals are caught from start(): a SIGTERM that arrives right after
   // the server says it listens still stops it gracefully.
   asio::io_context signals_ioc;
@@ -493,8 +580,7 @@ uint16_t server::start() {
   impl_->signals->async_wait([](beast::error_code, int) {});
   tcp::endpoint endpoint{asio::ip::make_address(o.host), o.port};
   impl_->accept = std::make_shared<listener>(impl_->ioc, endpoint,
-                                             impl_->routes, impl_->pool,
-                                             impl_->shares, impl_->limits);
+                                             impl_->context, impl_->limits);
   impl_->accept->run();
   for (unsigned i = 0; i < o.io_threads; ++i)
     impl_->threads.emplace_back([this] {
@@ -521,8 +607,11 @@ void server::wait_for_signal() {
 void server::stop() {
   if (impl_->threads.empty())
     return;
+  // New requests get 503 from here on, so the pool's work ends even while
+  // clients keep their connections busy; the requests in flight finish.
+  impl_->stopping = true;
   impl_->accept->stop();
-  impl_->pool.join();  // requests in flight finish
+  impl_->pool.join();
   impl_->ioc.stop();
   for (auto& t : impl_->threads)
     t.join();

@@ -27,6 +27,12 @@ struct server_options {
   /// room for the data files) and from one client address.
   size_t max_connections = 0;
   size_t max_connections_per_address = 512;
+  /// The process's file descriptor limit (0: raised to the hard limit).
+  size_t max_open_files = 0;
+  /// Bytes of request bodies in memory at once, per organization and in
+  /// all; a request beyond either is answered 429 before its body is read.
+  size_t body_bytes_per_organization = 32 * 1024 * 1024;
+  size_t body_bytes_in_all = 256 * 1024 * 1024;
   /// Handlers one organization may run at once, and requests it may have
   /// waiting beyond those (more answer 429).
   size_t per_organization_running = 4;

@@ -1,6 +1,7 @@
 #include "http/websocket_session.hpp"
 
 #include "actors/clock.hpp"
+#include "http/fair_share.hpp"
 #include "http/json_limits.hpp"
 #include "http/server_log.hpp"
 #include "persistence/control_plane.hpp"
@@ -37,10 +38,10 @@ class websocket_session
   using bhttp_request = beast::http::request<beast::http::string_body>;
 
 public:
-  websocket_session(tcp::socket&& socket, core& c, asio::thread_pool& pool,
+  websocket_session(tcp::socket&& socket, core& c, fair_share& shares,
                     event_stream_request what,
                     std::shared_ptr<void> connection_ticket)
-    : ws_(std::move(socket)), core_(c), pool_(pool), what_(std::move(what)),
+    : ws_(std::move(socket)), core_(c), shares_(shares), what_(std::move(what)),
       connection_ticket_(std::move(connection_ticket)),
       delivered_seq_(what_.after) {
     if (what_.run_id != 0)
@@ -95,11 +96,14 @@ private:
     do_read();
   }
 
-  /// The run's summary and its stored logs after `after`, read on the pool.
+  /// The run's summary and its stored logs after `after`, read on the pool
+  /// under the organization's share (like any of its requests).
   void load_stored() {
-    asio::post(pool_, [self = shared_from_this()] {
+    auto self = shared_from_this();
+    bool queued = shares_.submit(what_.org_id, [self] {
       json summary;
       std::vector<persistence::log_record> logs;
+      bool loaded = true;
       try {
         self->core_.read([&](persistence::control_plane& db) {
           if (auto run = db.get_run(self->what_.org_id, self->what_.run_id))
@@ -114,13 +118,31 @@ private:
         });
       } catch (const std::exception& e) {
         log_line(std::string{"event stream: "} + e.what());
+        loaded = false;
       }
       asio::post(self->ws_.get_executor(),
-                 [self, summary = std::move(summary),
+                 [self, loaded, summary = std::move(summary),
                   logs = std::move(logs)]() mutable {
+                   if (!loaded)
+                     return self->close_for_retry();
                    self->on_stored(std::move(summary), std::move(logs));
                  });
     });
+    if (!queued)
+      asio::post(ws_.get_executor(),
+                 [self] { self->close_for_retry(); });
+  }
+
+  /// The stored part of the stream could not be read (the organization is
+  /// busy, or storage failed): going live would leave a gap, so the client
+  /// is told to come back with the same `after`.
+  void close_for_retry() {
+    closing_ = true;
+    queue_.clear();
+    websocket::close_reason reason{
+      websocket::close_code::try_again_later,
+      "busy; reconnect with after=" + std::to_string(delivered_seq_)};
+    ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {});
   }
 
   /// Stored and buffered live frames meet here: logs are merged by their
@@ -251,7 +273,7 @@ private:
 
   websocket::stream<beast::tcp_stream> ws_;
   core& core_;
-  asio::thread_pool& pool_;
+  fair_share& shares_;
   event_stream_request what_;
   std::shared_ptr<void> connection_ticket_;  // counts this connection
   bhttp_request upgrade_;
@@ -270,11 +292,11 @@ private:
 } // namespace
 
 void start_websocket_session(
-  tcp::socket&& socket, core& c, asio::thread_pool& pool,
+  tcp::socket&& socket, core& c, fair_share& shares,
   event_stream_request what,
   beast::http::request<beast::http::string_body> upgrade,
   std::shared_ptr<void> connection_ticket) {
-  std::make_shared<websocket_session>(std::move(socket), c, pool,
+  std::make_shared<websocket_session>(std::move(socket), c, shares,
                                       std::move(what),
                                       std::move(connection_ticket))
     ->run(std::move(upgrade));

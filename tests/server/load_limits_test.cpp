@@ -8,7 +8,6 @@
 #include <catch2/catch.hpp>
 
 #include <poll.h>
-#include <sys/resource.h>
 
 #include <atomic>
 #include <memory>
@@ -131,6 +130,68 @@ TEST_CASE_METHOD(org_fixture, "a request without a valid token is refused "
   CHECK(d.read_answer(5s).status == 404);
 }
 
+TEST_CASE_METHOD(org_fixture, "a refused request's answer survives the body "
+                              "the client keeps sending") {
+  // The server answers on the headers and drops the rest of the body
+  // before it closes: a plain close with unread bytes would reset the
+  // connection and could destroy the answer.
+  for (int i = 0; i < 5; ++i) {
+    raw_connection c{server.port()};
+    std::string body(512 * 1024, 'x');
+    c.send(bare_request("PUT", env_path("main") + "/settings",
+                        "Content-Length: " + std::to_string(body.size())
+                          + "\r\n")
+           + body);
+    auto answer = c.read_answer(5s);
+    CHECK(answer.status == 401);
+  }
+}
+
+TEST_CASE_METHOD(org_fixture, "bodies in flight are bounded per "
+                              "organization, before they are read") {
+  // 32 requests announce 1 MiB bodies and send none: the organization's
+  // 32 MiB are taken, and the next one is refused at once.
+  std::vector<std::unique_ptr<raw_connection>> slow;
+  auto announce = [&](raw_connection& c, const std::string& id) {
+    c.send(bare_request("PUT", env_path("main") + "/entries/" + id,
+                        "Authorization: Bearer " + alice_token()
+                          + "\r\nContent-Length: 1048576\r\n"));
+  };
+  for (int i = 0; i < 32; ++i) {
+    slow.push_back(std::make_unique<raw_connection>(server.port()));
+    announce(*slow.back(), "slow-" + std::to_string(i));
+  }
+  // Each announced body is reserved once its headers are read: poll until
+  // one more is refused.
+  int status = 0;
+  auto deadline = steady::now() + 10s;
+  while (status != 429 && steady::now() < deadline) {
+    raw_connection one_more{server.port()};
+    announce(one_more, "one-more");
+    status = one_more.read_answer(2s).status;
+  }
+  CHECK(status == 429);
+  // Another organization's budget is its own.
+  REQUIRE(admin.post("/api/v1/orgs", {{"name", "calm"}}).status == 201);
+  auto carol = alice.with_token(
+    admin.post("/api/v1/orgs/calm/users", {{"name", "carol"}}).data()["token"]);
+  CHECK(carol
+          .put("/api/v1/orgs/calm/environments/main/entries/a",
+               {{"content_type", "a"}, {"title", "t"}})
+          .status
+        == 200);
+  // Giving the bytes back: once the slow clients go, alice writes again.
+  slow.clear();
+  deadline = steady::now() + 10s;
+  status = 0;
+  while (status != 200 && steady::now() < deadline)
+    status = alice
+               .put(env_path("main") + "/entries/after",
+                    {{"content_type", "a"}, {"title", "t"}})
+               .status;
+  CHECK(status == 200);
+}
+
 TEST_CASE("connections are capped per client address and in all") {
   SECTION("per address") {
     org_fixture f{{"--max-connections-per-address", "4"}};
@@ -165,22 +226,10 @@ TEST_CASE("connections are capped per client address and in all") {
 
 TEST_CASE("out of file descriptors, the server backs off and keeps serving "
           "its open connections") {
-  // The server inherits a small descriptor limit, and a connection cap
-  // above it, so that accept itself fails.
-  rlimit saved{};
-  getrlimit(RLIMIT_NOFILE, &saved);
-  rlimit small = saved;
-  small.rlim_cur = 160;
-  REQUIRE(setrlimit(RLIMIT_NOFILE, &small) == 0);
-  std::unique_ptr<server_process> server;
-  try {
-    server = std::make_unique<server_process>(
-      std::vector<std::string>{"--max-connections", "100000"});
-  } catch (...) {
-    setrlimit(RLIMIT_NOFILE, &saved);
-    throw;
-  }
-  setrlimit(RLIMIT_NOFILE, &saved);
+  // A small descriptor limit, and a connection cap above it, so that
+  // accept itself fails.
+  auto server = std::make_unique<server_process>(std::vector<std::string>{
+    "--max-open-files", "160", "--max-connections", "100000"});
   auto pid = find_server_pid(server->data_dir());
   REQUIRE(pid > 0);
 
