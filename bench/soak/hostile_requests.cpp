@@ -1,6 +1,6 @@
 #include "hostile_requests.hpp"
 
-#include "raw_connection.hpp"
+#include "soak/raw_request.hpp"
 
 #include <sstream>
 #include <thread>

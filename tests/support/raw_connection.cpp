@@ -49,6 +49,8 @@ raw_connection::raw_connection(uint16_t port) {
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval send_timeout{5, 0};  // a server that stops reading must not hang us
+  setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address))
       != 0) {
     ::close(fd_);

@@ -1,4 +1,5 @@
-// Bytes on a plain TCP socket, for requests no HTTP library would write:
+// Bytes on a plain TCP socket (tests/support/raw_connection), for requests
+// no HTTP library would write:
 // invalid UTF-8, broken framing, garbage, requests cut off half-way.
 #pragma once
 
