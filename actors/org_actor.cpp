@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <stdexcept>
+#include <thread>
 
 namespace downhill {
 
@@ -150,12 +152,16 @@ caf::result<api_error> cancel_queued(org_pointer self, queue_iterator i,
   server_log(st, "info", "queued run " + std::to_string(run_id)
                            + " cancelled without starting: " + why);
   auto promise = self->make_response_promise<api_error>();
+  // await, not then: an org actor that stopped while the answer was on its
+  // way would never deliver the promise, and the caller (an HTTP thread)
+  // would wait for its whole timeout. While awaiting, this actor handles
+  // nothing else, so nothing else can stop it in between.
   self
     ->request(st.svc->writer, caf::infinite, persist_atom::value,
               unstarted_end(run_id, "cancelled", "warning",
                             "This run was cancelled before it started: " + why),
               durable_atom::value)
-    .then([=](api_error& error) mutable { promise.deliver(std::move(error)); },
+    .await([=](api_error& error) mutable { promise.deliver(std::move(error)); },
           [=](caf::error& err) mutable {
             promise.deliver(actor_failure("Recording the cancel", err));
           });
@@ -193,6 +199,8 @@ caf::result<submit_reply> create_recurring_job(org_pointer self,
           0});
         return;
       }
+      // The caller is answered before anything here could throw.
+      promise.deliver(submit_reply{{}, job_id, 0});
       recurring_job held;
       held.spec = spec;
       held.spec.job_id = job_id;
@@ -205,7 +213,6 @@ caf::result<submit_reply> create_recurring_job(org_pointer self,
       self->send(self->state.svc->scheduler, register_atom::value,
                  std::move(held));
       self->state.recurring_jobs.insert(job_id);
-      promise.deliver(submit_reply{{}, job_id, 0});
     },
     [=](caf::error& err) mutable {
       promise.deliver(
@@ -238,7 +245,10 @@ void start_run(org_pointer self, const job_spec& spec,
     auto& target = st.environments.at(spec.target_environment);
     plan.target_key = target.key;
     plan.target_generation = target.generation;
-    plan.new_generation = plan.target_generation + 1;
+    // Never a number handed out before or a directory on disk: the files
+    // of a run that died may still be being removed (remove_leftovers).
+    plan.new_generation = st.svc->generations.next(
+      st.svc->layout, target.key, plan.target_generation);
   }
   plan.recorded_running = recorded_running;
   auto& info = plan.info;
@@ -257,8 +267,11 @@ void start_run(org_pointer self, const job_spec& spec,
   plan.svc = st.svc;
   // Monitored: if the run actor died without ending its run, the org
   // actor ends it (down handler below) instead of staying locked forever.
+  auto files = plan.creates_environment
+                 ? st.svc->layout.environment_dir(plan.target_key)
+                 : plan.new_dir();
   auto handle = self->spawn<caf::monitored>(run, std::move(plan));
-  st.svc->runs.add(created.run_id, handle);
+  st.svc->runs.add(created.run_id, handle, std::move(files));
   st.active = active_run{created.run_id, handle, spec.target_environment,
                          spec.base_environment};
 }
@@ -266,10 +279,24 @@ void start_run(org_pointer self, const job_spec& spec,
 /// Removes what a run whose actor is gone may have left on disk: a new
 /// environment's files, or the generation a sync was building. Detached:
 /// removing files blocks.
+///
+/// The removal runs while the organization goes on, so it must never touch
+/// files a later run uses. It does not: a removed directory is either a
+/// new environment's, whose key is never used again, or a generation whose
+/// number is never handed out again (generation_numbers.hpp). The target
+/// need not stay locked until the removal is done.
 void remove_leftovers(org_pointer self, std::vector<std::filesystem::path> dirs) {
   if (dirs.empty())
     return;
+  dirs.erase(std::remove(dirs.begin(), dirs.end(), std::filesystem::path{}),
+             dirs.end());
+  if (dirs.empty())
+    return;
   self->spawn<caf::detached>([dirs] {
+    // Test-only (fault_injection.hpp): the removal starts late, while a
+    // new run of the same target is already copying.
+    if (inject_fault("slow-removal"))
+      std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     for (auto& dir : dirs) {
       std::error_code ignored;
       std::filesystem::remove_all(dir, ignored); // else: start-up removes it
@@ -304,14 +331,20 @@ void take_over_runs(org_pointer self,
     auto target = st.environments.find(left.target_environment);
     if (left.status == "running" && target != st.environments.end()) {
       auto& env = target->second;
+      // Exactly the directory the run was building, as its org actor
+      // registered it at start. None registered: its actor never started,
+      // so it wrote nothing (a new environment's directory is removed
+      // anyway). Never "current generation + 1": a sync's number is not
+      // always that (generation_numbers.hpp).
+      auto files = st.svc->runs.files(left.run_id);
       if (env.status == "creating") {
         end.environment_key = env.key;
         end.delete_environment = true;
         leftovers.push_back(st.svc->layout.environment_dir(env.key));
+        st.svc->guards.forget(env.key);
         st.environments.erase(target);
-      } else {
-        leftovers.push_back(
-          st.svc->layout.generation_dir(env.key, env.generation + 1));
+      } else if (!files.empty()) {
+        leftovers.push_back(std::move(files));
       }
     }
     st.svc->runs.remove(left.run_id);
@@ -350,10 +383,14 @@ organization(org_pointer self, std::string org_id, org_snapshot snapshot,
     auto target = st.environments.find(st.active->target);
     if (target != st.environments.end()
         && target->second.status == "creating") {
-      // Its files are removed at the next start; the key is never reused.
+      // The key is never reused.
       failed.environment_key = target->second.key;
       failed.delete_environment = true;
     }
+    // Adopted or not, the dead run's files go now, not at the next start:
+    // else they would lie on disk until a restart. Removing them while the
+    // next run starts is safe (remove_leftovers).
+    remove_leftovers(self, {st.svc->runs.files(st.active->run_id)});
     self->send(st.svc->writer, persist_atom::value, std::move(failed));
     release_run(self, "failed");
   });
@@ -383,6 +420,12 @@ organization(org_pointer self, std::string org_id, org_snapshot snapshot,
             promise.deliver(submit_reply{std::move(reply.error), 0, 0});
             return;
           }
+          // The caller is answered first: the run's rows exist, so it is
+          // this run's to report from now on. Should starting it throw,
+          // this actor stops, and its successor ends the run interrupted
+          // (take_over_runs); the caller does not wait in vain meanwhile.
+          promise.deliver(
+            submit_reply{{}, reply.run.job_id, reply.run.run_id});
           if (spec.type == create_environment_type) {
             auto env = make_new_run(st, spec).new_environment;
             env.key = reply.run.new_environment_key;
@@ -390,14 +433,21 @@ organization(org_pointer self, std::string org_id, org_snapshot snapshot,
             st.environments.emplace(env.id, env);
           }
           start_run(self, spec, reply.run);
-          promise.deliver(
-            submit_reply{{}, reply.run.job_id, reply.run.run_id});
           // Test-only (fault_injection.hpp): this actor stops with a run
-          // under way; the supervisor replaces it.
-          if (inject_fault("org-quit")) {
-            server_log(self->state, "error", "injected fault org-quit");
+          // under way (org-quit), or its run's actor dies with it
+          // (org-quit-kill-run); the supervisor replaces it.
+          for (auto fault : {"org-quit", "org-quit-kill-run"}) {
+            if (!inject_fault(fault))
+              continue;
+            server_log(self->state, "error",
+                       std::string{"injected fault "} + fault);
+            if (std::string{fault} == "org-quit-kill-run")
+              self->send_exit(self->state.active->handle,
+                              caf::exit_reason::kill);
             self->quit(caf::make_error(caf::sec::runtime_error,
-                                       "injected fault org-quit"));
+                                       std::string{"injected fault "}
+                                         + fault));
+            break;
           }
         },
         [=](caf::error& err) mutable {
@@ -556,8 +606,9 @@ organization(org_pointer self, std::string org_id, org_snapshot snapshot,
       if (!st.active)
         return true;
       self->send(st.active->handle, shutdown_atom::value);
-      st.closed = self->make_response_promise<bool>();
-      return st.closed;
+      // Every asker is answered (each is kept), not only the last one.
+      st.closed.push_back(self->make_response_promise<bool>());
+      return st.closed.back();
     },
     [=](finished_atom,
         persistence::run_progress& progress) -> caf::result<api_error> {
@@ -571,18 +622,27 @@ organization(org_pointer self, std::string org_id, org_snapshot snapshot,
       // One step for both answers: an error the writer reports and one it
       // could not report (it failed or stopped) end the run alike.
       auto on_commit = [=](api_error error) mutable {
-        // A failed switch is not the end of the run: it ends failed next.
-        // Any other end releases the target even if its status could not
-        // be written (start-up recovery then marks it interrupted).
-        if (is_switch && !error) {
-          auto& st = self->state;
+        auto& st = self->state;
+        bool releases = !error || !is_switch;
+        if (is_switch && !error && st.active) {
           auto target = st.environments.find(st.active->target);
           if (target != st.environments.end())
             target->second.generation = generation;
         }
-        if (!error || !is_switch)
-          release_run(self, status);
+        // The run is answered before anything else happens here. The
+        // switch's commit task waits for this answer holding the target's
+        // guard exclusively: if releasing below threw and stopped this
+        // actor first, every request on the target would block behind it.
         promise.deliver(std::move(error));
+        // A failed switch is not the end of the run: it ends failed next.
+        // Any other end releases the target even if its status could not
+        // be written (start-up recovery then marks it interrupted).
+        // Test-only (fault_injection.hpp): releasing throws, after the
+        // switch was committed; this actor stops, the supervisor replaces it.
+        if (releases && inject_fault("release-throw"))
+          throw std::runtime_error("injected fault release-throw");
+        if (releases && st.active)
+          release_run(self, status);
       };
       self
         ->request(st.svc->writer, caf::infinite, persist_atom::value,
@@ -619,8 +679,10 @@ void release_run(org_pointer self, const std::string& status) {
   }
   if (st.closing) {
     // Queued runs stay queued; start-up marks them interrupted.
-    if (st.closed.pending())
-      st.closed.deliver(true);
+    for (auto& closed : st.closed)
+      if (closed.pending())
+        closed.deliver(true);
+    st.closed.clear();
     return;
   }
   start_next_queued(self);

@@ -45,10 +45,10 @@ struct org_state {
   /// The organization's recurring jobs (active or paused), for the cap.
   std::set<int64_t> recurring_jobs;
   services_ptr svc;
-  /// Set once the server stops: new jobs are refused, and this promise is
-  /// delivered when the active run has ended.
+  /// Set once the server stops: new jobs are refused, and these promises
+  /// (one per shutdown request) are delivered when the active run has ended.
   bool closing = false;
-  caf::typed_response_promise<bool> closed;
+  std::vector<caf::typed_response_promise<bool>> closed;
 };
 
 /// One per organization, built from the organization as the control plane

@@ -33,18 +33,27 @@ void warn_if_index_differs(const std::filesystem::path& new_dir,
      now_ms()});
 }
 
+/// How long the switch waits for the org actor to commit it. A sync waits
+/// holding the target's guard exclusively, so it must not wait forever: an
+/// org actor that stopped with the request in hand never answers (CAF 0.17
+/// reports no broken promise), and every request on the target, and the
+/// server's shutdown, would wait with it. The commit itself is one small
+/// SQLite transaction; a minute is far beyond any healthy answer.
+constexpr auto commit_timeout = std::chrono::seconds(60);
+
 /// Asks the org actor to commit `progress` (the switch) durably and release
 /// the target, and waits for the answer (this actor is detached: waiting
 /// blocks only its own thread). `answered` is false when the org actor did
-/// not answer at all (it stopped): then nobody knows whether the switch
-/// reached the writer, so the caller must not delete either generation.
+/// not answer (it stopped, or not within commit_timeout): then nobody knows
+/// whether the switch reached the writer, so the caller must not delete
+/// either generation.
 api_error commit_durably(caf::blocking_actor* self, const run_plan& plan,
                          persistence::run_progress progress, bool& answered) {
   api_error result
     = make_error(error_code::internal, "The control plane did not answer.");
   answered = false;
   self
-    ->request(plan.org, caf::infinite, finished_atom::value,
+    ->request(plan.org, commit_timeout, finished_atom::value,
               std::move(progress))
     .receive(
       [&](api_error& e) {
@@ -53,10 +62,11 @@ api_error commit_durably(caf::blocking_actor* self, const run_plan& plan,
       },
       [&](caf::error& e) {
         result = make_error(error_code::internal,
-                            "The organization's actor stopped before the "
-                            "switch was confirmed ("
+                            "The organization's actor did not confirm the "
+                            "switch ("
                               + to_string(e)
-                              + "); its files are left for start-up "
+                              + "); whether it was committed is unknown, so "
+                                "both generations are left for start-up "
                                 "recovery.");
       });
   return result;
@@ -99,7 +109,9 @@ void commit_run(caf::blocking_actor* self, run_actor run, run_plan plan,
   }
   try {
     if (!answered) {
-      // Outcome unknown: keep both generations (see commit_durably).
+      // The outcome is unknown: either generation may be the current one in
+      // the control plane, so neither is deleted. Start-up recovery keeps
+      // the one the control plane names and removes the other.
     } else if (result) {
       std::filesystem::remove_all(new_dir);
     } else if (!plan.creates_environment) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "actors/clock.hpp"
+#include "actors/generation_numbers.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/run_registry.hpp"
 #include "persistence/content_store_pool.hpp"
@@ -23,6 +24,9 @@ struct services {
   event_hub_actor events;
   /// Every active run's actor, for the successor of an org actor that died.
   run_registry runs;
+  /// The generation each sync builds (never a directory in use or being
+  /// removed; see generation_numbers.hpp).
+  generation_numbers generations;
   /// Pace of every environment copy; 0 for no limit (--copy-rate-limit).
   int64_t copy_bytes_per_second = 0;
 };

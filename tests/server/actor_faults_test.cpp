@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <thread>
 
@@ -141,4 +142,69 @@ TEST_CASE_METHOD(fault_fixture, "an organization whose actor stops mid-run "
   });
   check_staging_old_and_free();
   check_both_organizations_work();
+}
+
+TEST_CASE_METHOD(fault_fixture, "an organization whose actor stops with its "
+                                "run's actor dead gets a new one, the run's "
+                                "files are removed, and a sync started at "
+                                "once builds whole data") {
+  // The run's actor dies with the organization's actor, so the successor
+  // finds a dead run with a half-built generation on disk; its removal
+  // starts late (slow-removal), while the next sync of the same target is
+  // already copying. That sync must build beside it, not into it.
+  restart_with_fault("org-quit-kill-run,slow-removal");
+  auto r = submit_sync("main", "staging");
+  REQUIRE(r.status == 201);
+  std::string run_id = r.data()["run"]["id"];
+  auto run = wait_for_run(run_id);
+  CHECK(run["status"] == "interrupted");
+  CHECK_FALSE(run["finished_at"].is_null());
+  // At once: 503 while the organization is rebuilt, 409 until the dead
+  // run is ended.
+  response next{};
+  eventually("a new sync is accepted", [&] {
+    next = submit_sync("main", "staging");
+    return next.status == 201;
+  });
+  auto synced = wait_for_run(next.data()["run"]["id"]);
+  CHECK(synced["status"] == "succeeded");
+  CHECK(alice.get(env_path("staging") + "/entries/main-only").status == 200);
+  CHECK(alice.get(env_path("staging") + "/entries/staging-only").status
+        == 404);
+  auto sorted = [](std::vector<std::string> ids) {
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  auto staging_ids = sorted(files.entry_ids(org, "staging"));
+  CHECK(staging_ids == sorted(files.entry_ids(org, "main")));
+  CHECK(sorted(files.indexed_ids(org, "staging")) == staging_ids);
+  eventually("the dead run's files are removed",
+             [&] { return files.leftovers().empty(); });
+  for (auto& env : environments())
+    CHECK(env["status"] == "ready");
+  check_both_organizations_work();
+}
+
+TEST_CASE_METHOD(fault_fixture, "an organization's actor that stops right "
+                                "after committing a switch leaves the target "
+                                "readable and the server able to stop") {
+  // The switch's commit step waits for the org actor's answer holding the
+  // target's guard exclusively. The actor answers before it releases the
+  // run (which throws here), so the guard is let go at once: requests on
+  // the target are served, and the server stops.
+  restart_with_fault("release-throw");
+  auto r = submit_sync("main", "staging");
+  REQUIRE(r.status == 201);
+  auto run = wait_for_run(r.data()["run"]["id"]);
+  CHECK(run["status"] == "succeeded");
+  eventually("the target is served with the new data", [&] {
+    return alice.get(env_path("staging") + "/entries/main-only").status
+           == 200;
+  });
+  CHECK(alice.get(env_path("staging") + "/entries/staging-only").status
+        == 404);
+  eventually("the run's files are removed",
+             [&] { return files.leftovers().empty(); });
+  check_both_organizations_work();
+  CHECK(server.stop() == 0);
 }
