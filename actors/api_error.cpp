@@ -28,15 +28,22 @@ constexpr error_info table[] = {
   {"already_exists", 409},
   {"job_in_progress", 409},
   {"not_running", 409},
+  {"limit_reached", 409},
   {"has_children", 409},
   {"environment_locked", 423},
   {"payload_too_large", 413},
   {"internal", 500},
   {"unavailable", 503},
+  {"bad_request", 400},
+  {"method_not_allowed", 405},
+  {"upgrade_required", 426},
+  {"too_many_requests", 429},
+  {"header_too_large", 431},
+  {"version_not_supported", 505},
 };
 
 static_assert(sizeof(table) / sizeof(table[0])
-                == static_cast<size_t>(error_code::unavailable) + 1,
+                == static_cast<size_t>(error_code::version_not_supported) + 1,
               "every error code needs a row");
 
 } // namespace

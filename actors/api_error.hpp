@@ -25,11 +25,19 @@ enum class error_code : uint8_t {
   already_exists,
   job_in_progress,
   not_running,
+  limit_reached,
   has_children,
   environment_locked,
   payload_too_large,
   internal,
   unavailable,
+  // Transport and limits (the HTTP layer's own answers).
+  bad_request,            // malformed HTTP
+  method_not_allowed,
+  upgrade_required,       // a WebSocket endpoint asked with plain HTTP
+  too_many_requests,      // an organization's share of the server is in use
+  header_too_large,
+  version_not_supported,  // not HTTP/1.0 or 1.1
 };
 
 /// The code as the API spells it ("same_environment").

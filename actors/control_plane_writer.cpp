@@ -1,5 +1,6 @@
 #include "actors/control_plane_writer.hpp"
 
+#include "actors/fault_injection.hpp"
 #include "actors/services.hpp"
 
 #include "persistence/content_store.hpp"
@@ -35,12 +36,16 @@ api_error flush(writer_pointer self) {
   self->state.queued.clear();
   auto states = std::move(self->state.queued_states);
   self->state.queued_states.clear();
+  auto skips = std::move(self->state.queued_skips);
+  self->state.queued_skips.clear();
   try {
     // Schedule states first: a run created for a firing is written after
     // the firing's new state (create_atom flushes before it inserts), so a
     // crash never leaves a run whose slot would fire again.
     for (auto& state : states)
       self->state.db->update_schedule_state(state);
+    for (auto& skip : skips)
+      self->state.db->record_skipped_firing(skip);
     for (auto& progress : queued)
       self->state.db->apply(progress);
   } catch (const std::exception& e) {
@@ -73,7 +78,16 @@ control_plane_writer_actor::behavior_type control_plane_writer(
       flush_soon(self);
     },
     [=](persist_atom, persistence::run_progress& progress,
-        durable_atom) -> api_error {
+        durable_atom) -> caf::result<api_error> {
+      // Test-only (fault_injection.hpp): a switch's commit fails as a CAF
+      // error, the kind of answer an awaiting actor must survive.
+      if (progress.switch_generation != 0 && inject_fault("writer-commit")) {
+        std::cerr << "downhill: injected fault writer-commit: the switch of "
+                     "run "
+                  << progress.run_id << " is not committed\n";
+        return caf::make_error(caf::sec::runtime_error,
+                               "injected fault writer-commit");
+      }
       self->state.queued.push_back(std::move(progress));
       return flush(self);
     },
@@ -89,6 +103,30 @@ control_plane_writer_actor::behavior_type control_plane_writer(
         durable_atom) -> api_error {
       self->state.queued_states.push_back(std::move(state));
       return flush(self);
+    },
+    [=](persist_atom, persistence::skipped_firing& skip) {
+      self->state.queued_skips.push_back(std::move(skip));
+      flush_soon(self);
+    },
+    [=](list_atom, const std::string& org_id) -> org_snapshot {
+      org_snapshot snapshot;
+      if (auto error = flush(self)) {
+        snapshot.error = std::move(error);
+        return snapshot;
+      }
+      try {
+        auto& db = *self->state.db;
+        for (auto& env : db.list_environments())
+          if (env.org_id == org_id)
+            snapshot.environments.push_back(std::move(env));
+        for (auto& job : db.list_recurring_jobs())
+          if (job.org_id == org_id)
+            snapshot.recurring_jobs.push_back(job.id);
+        snapshot.unfinished_runs = db.unfinished_runs(org_id);
+      } catch (const std::exception& e) {
+        snapshot.error = storage_failure(e);
+      }
+      return snapshot;
     },
     [=](create_atom, persistence::job_record& job) -> int64_t {
       flush(self);

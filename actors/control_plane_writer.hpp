@@ -18,6 +18,7 @@ struct control_plane_writer_state {
   const persistence::environment_layout* layout = nullptr;
   std::vector<persistence::run_progress> queued;
   std::vector<persistence::schedule_state> queued_states;
+  std::vector<persistence::skipped_firing> queued_skips;
   bool flush_scheduled = false;
 };
 

@@ -3,6 +3,7 @@
 #include "actors/control_plane_writer.hpp"
 #include "actors/event_hub.hpp"
 #include "actors/org_actor.hpp"
+#include "actors/org_supervisor.hpp"
 #include "actors/services.hpp"
 #include "scheduler/scheduler_actor.hpp"
 #include "persistence/content_store.hpp"
@@ -13,6 +14,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -27,10 +29,22 @@ namespace {
 /// How long a request waits for an org actor before answering 503.
 constexpr auto actor_timeout = std::chrono::seconds(30);
 
+/// A request to an actor that came back as a CAF error, in the API's terms:
+/// no answer in time, or an organization's actor that stopped (it is being
+/// replaced), is worth a retry (503); anything else is a server fault (500).
 api_error unavailable(const caf::error& e) {
-  return make_error(error_code::unavailable,
-                    "The server could not answer in time ("
-                      + caf::to_string(e) + "); try again.");
+  if (e == caf::make_error(caf::sec::request_timeout))
+    return make_error(error_code::unavailable,
+                      "The server did not answer within "
+                        + std::to_string(actor_timeout.count())
+                        + " seconds; try again.");
+  if (e == caf::make_error(caf::sec::request_receiver_down))
+    return make_error(error_code::unavailable,
+                      "This organization's worker stopped and is being "
+                      "restarted; try again in a moment.");
+  return make_error(error_code::internal,
+                    "The server failed to answer: " + caf::to_string(e)
+                      + ".");
 }
 
 api_error no_such_org() {
@@ -116,20 +130,26 @@ struct core::impl {
     report = recover(*db, svc->layout);
     for (auto& user : db->list_users())
       users.emplace(user.token_hash, identity{false, user.org_id, user.name});
-    std::map<std::string, std::vector<persistence::environment_record>> trees;
+    std::map<std::string, org_snapshot> snapshots;
     for (auto& org : db->list_orgs())
-      trees[org.id];
+      snapshots[org.id];
     for (auto& env : db->list_environments())
-      trees[env.org_id].push_back(env);
+      snapshots[env.org_id].environments.push_back(env);
     readers = std::make_unique<reader_pool>(file, opts.reader_connections);
     auto recurring = db->list_recurring_jobs();
+    for (auto& job : recurring)
+      snapshots[job.org_id].recurring_jobs.push_back(job.id);
     svc->writer = system.spawn<caf::detached>(control_plane_writer,
                                               std::move(db), &svc->layout);
     svc->scheduler = system.spawn(recurring_scheduler, svc->writer,
                                   std::function<int64_t()>{});
     svc->events = system.spawn(event_hub);
-    for (auto& [org_id, envs] : trees)
-      orgs.emplace(org_id, system.spawn(organization, org_id, envs, svc));
+    supervisor = system.spawn<caf::detached>(
+      org_supervisor, [this](const std::string& org_id, const caf::error& why) {
+        return replace_org(org_id, why);
+      });
+    for (auto& [org_id, snapshot] : snapshots)
+      start_org(org_id, std::move(snapshot));
     // Every stored recurring job is scheduled again; one whose slot passed
     // while the server was down fires once, at once.
     for (auto& job : recurring)
@@ -157,7 +177,64 @@ struct core::impl {
     return held;
   }
 
+  /// Spawns an organization's actor, watched by the supervisor.
+  org_actor start_org(const std::string& org_id, org_snapshot snapshot) {
+    auto org = system.spawn(organization, org_id, std::move(snapshot), svc);
+    {
+      std::unique_lock<std::shared_mutex> lock{mutex};
+      orgs[org_id] = org;
+    }
+    caf::anon_send(supervisor, watch_atom::value, org_id, org);
+    return org;
+  }
+
+  /// The supervisor's rebuild of an organization whose actor stopped
+  /// unexpectedly (runs on the supervisor's own thread: it may block). The
+  /// writer first commits what is queued, so the snapshot includes every
+  /// write the old actor asked for.
+  org_actor replace_org(const std::string& org_id, const caf::error& why) {
+    if (stopping)
+      return {};
+    std::cerr << "downhill: error: org " << org_id
+              << ": its actor stopped unexpectedly (" << caf::to_string(why)
+              << "); rebuilding it from the control plane\n";
+    org_snapshot snapshot;
+    caf::error failure;
+    caf::scoped_actor self{system};
+    self->request(svc->writer, actor_timeout, list_atom::value, org_id)
+      .receive([&](org_snapshot& reply) { snapshot = std::move(reply); },
+               [&](caf::error& e) { failure = std::move(e); });
+    if (failure || snapshot.error) {
+      std::cerr << "downhill: error: org " << org_id
+                << ": cannot rebuild it yet ("
+                << (failure ? caf::to_string(failure)
+                            : snapshot.error.message)
+                << "); trying again\n";
+      return {};
+    }
+    auto org = system.spawn(organization, org_id, std::move(snapshot), svc);
+    {
+      std::unique_lock<std::shared_mutex> lock{mutex};
+      orgs[org_id] = org;
+    }
+    // The scheduler held the old handle: its firings go to the new actor
+    // from now on (a slot that fell in between was lost).
+    caf::anon_send(svc->scheduler, register_atom::value, org_id,
+                   fire_target{org});
+    return org;
+  }
+
   ~impl() {
+    // No organization is replaced from here on: the supervisor stops first
+    // (after any rebuild in progress), then every actor.
+    stopping = true;
+    {
+      caf::scoped_actor self{system};
+      self->send_exit(supervisor, caf::exit_reason::user_shutdown);
+      self->wait_for(supervisor);
+    }
+    supervisor = org_supervisor_actor{};
+    svc->runs.clear();
     // Actors stop after their current message; detached tasks finish their
     // step. Anything unfinished is marked interrupted at the next start.
     for (auto& [id, org] : orgs)
@@ -191,6 +268,8 @@ struct core::impl {
   std::map<std::string, org_actor> orgs;
   std::map<std::string, identity> users;  // by token hash
   std::atomic<uint64_t> next_subscription{1};
+  org_supervisor_actor supervisor;
+  std::atomic<bool> stopping{false};  // the destructor runs
 };
 
 core::core(const options& opts) : impl_(std::make_unique<impl>(opts)) {
@@ -237,11 +316,9 @@ core::create_org(const std::string& name) {
       },
       [&](caf::error& e) { result.error = unavailable(e); });
   if (!result.error) {
-    auto org = impl_->system.spawn(
-      organization, name,
-      std::vector<persistence::environment_record>{result.value}, impl_->svc);
-    std::unique_lock<std::shared_mutex> lock{impl_->mutex};
-    impl_->orgs.emplace(name, org);
+    org_snapshot snapshot;
+    snapshot.environments.push_back(result.value);
+    impl_->start_org(name, std::move(snapshot));
   }
   return result;
 }
@@ -274,12 +351,16 @@ bool core::org_exists(const std::string& org_id) const {
 }
 
 std::optional<identity> core::find_user(const std::string& token) const {
-  auto hash = persistence::hash_token(token);
+  // Users created before SHA-256 are stored under their SHA-1; each form is
+  // tried, so their tokens keep working with no migration.
+  auto hashes = persistence::token_lookup_hashes(token);
   std::shared_lock<std::shared_mutex> lock{impl_->mutex};
-  auto i = impl_->users.find(hash);
-  if (i == impl_->users.end())
-    return std::nullopt;
-  return i->second;
+  for (auto& hash : hashes) {
+    auto i = impl_->users.find(hash);
+    if (i != impl_->users.end())
+      return i->second;
+  }
+  return std::nullopt;
 }
 
 namespace {
@@ -384,6 +465,8 @@ api_error core::change_recurring_job(const std::string& org_id,
   auto reply = [&](api_error& e) { result.value = std::move(e); };
   auto fail = [&](caf::error& e) { result.error = unavailable(e); };
   auto& target = impl_->svc->scheduler;
+  // The scheduler first (no new firing), then the organization, whose
+  // waiting run of this job (if any) ends cancelled.
   switch (change) {
     case recurring_change::pause:
       self->request(target, actor_timeout, pause_atom::value, job_id)
@@ -398,7 +481,15 @@ api_error core::change_recurring_job(const std::string& org_id,
         .receive(reply, fail);
       break;
   }
-  return result.error ? result.error : result.value;
+  if (result.error || result.value || change == recurring_change::resume)
+    return result.error ? result.error : result.value;
+  auto org = impl_->find_org(org_id);
+  if (!org)
+    return no_such_org();
+  auto withdrawn = ask<api_error>(
+    impl_->system, *org, withdraw_atom::value, job_id,
+    std::string{change == recurring_change::pause ? "paused" : "deleted"});
+  return withdrawn.error ? withdrawn.error : withdrawn.value;
 }
 
 uint64_t core::subscribe_events(const std::string& org_id, int64_t run_id,

@@ -38,6 +38,9 @@ using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using unsubscribe_atom = caf::atom_constant<caf::atom("unsub")>;
+using withdraw_atom = caf::atom_constant<caf::atom("withdraw")>;
+using adopt_atom = caf::atom_constant<caf::atom("adopt")>;
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
 
 // -- interfaces -----------------------------------------------------------------
 
@@ -64,8 +67,60 @@ using control_plane_writer_actor = caf::typed_actor<
   // Commit a recurring job's new state now (pause, resume, delete).
   caf::replies_to<persist_atom, persistence::schedule_state,
                   durable_atom>::with<api_error>,
+  // Queue a firing that created no run (its job's previous run waits).
+  caf::reacts_to<persist_atom, persistence::skipped_firing>,
+  // Commit what is queued, then read an organization back (to rebuild an
+  // org actor that stopped).
+  caf::replies_to<list_atom, std::string>::with<org_snapshot>,
   // Commit what is queued (sent to itself on a timer).
   caf::reacts_to<flush_atom>>;
+
+/// Owns every WebSocket subscription; fans run events out to them. Keeps
+/// each active run's log frames, so a subscriber that joins mid-run gets
+/// every line (also the ones not yet in the database) without a gap.
+using event_hub_actor = caf::typed_actor<
+  // A run's event (from its run actor).
+  caf::reacts_to<publish_atom, event_frame>,
+  // Start delivering to a session; a run stream first gets the run's
+  // latest summary, its log lines after `after`, and its latest progress.
+  caf::reacts_to<subscribe_atom, subscription>,
+  // Stop delivering to a session (it closed).
+  caf::reacts_to<unsubscribe_atom, uint64_t>>;
+
+/// What the scheduler fires at: an organization (or a benchmark's sink).
+using fire_target = caf::typed_actor<
+  // A recurring job is due (planned for the given ms since the epoch): start
+  // its run now, or queue it behind the active job; if a run of the same
+  // job already waits, skip it (counted on the job).
+  caf::reacts_to<fire_atom, job_spec, int64_t>>;
+
+/// One per organization: owns its environment tree, checks every rule, and
+/// runs at most one environment job at a time (the rest wait in FIFO order).
+using org_actor = caf::typed_actor<
+  // A recurring job is due: start its run now, queue it (FIFO), or skip it
+  // while a run of the same job waits (one waiting run per job).
+  caf::reacts_to<fire_atom, job_spec, int64_t>,
+  // Validate and start (or refuse, or queue) an environment job.
+  caf::replies_to<submit_atom, job_spec>::with<submit_reply>,
+  // May a content request use this environment now? (404, 423 or a key)
+  caf::replies_to<access_atom, std::string>::with<content_grant>,
+  // The environment tree, with each environment's live status.
+  caf::replies_to<list_atom>::with<std::vector<environment_view>>,
+  // Cancel the running run, or a queued one (it ends without starting).
+  caf::replies_to<cancel_atom, int64_t>::with<api_error>,
+  // A recurring job was paused ("paused") or deleted ("deleted"): its
+  // waiting run, if any, ends cancelled without starting.
+  caf::replies_to<withdraw_atom, int64_t, std::string>::with<api_error>,
+  // Delete an environment (no children, not main, not locked).
+  caf::replies_to<remove_atom, std::string>::with<content_grant>,
+  // End the active run: commit its final progress (with the switch, for a
+  // success) durably, then release its target. The release happens inside
+  // the commit's await, so no content request can see the run ended and
+  // its target still locked. Replies the commit's error, if any.
+  caf::replies_to<finished_atom, persistence::run_progress>::with<api_error>,
+  // The server is stopping: refuse new jobs, stop the active run at a safe
+  // point, and reply once no run is active.
+  caf::replies_to<shutdown_atom>::with<bool>>;
 
 /// A run in progress. Receives its tasks' reports, turns them into log lines
 /// and counters, persists them, and ends the run.
@@ -83,49 +138,17 @@ using run_actor = caf::typed_actor<
   // The finishing step (switch or discard) is done; an error if it failed.
   caf::reacts_to<finished_atom, api_error>,
   // Persist what changed since the last tick.
-  caf::reacts_to<tick_atom>>;
+  caf::reacts_to<tick_atom>,
+  // The org actor that started this run stopped unexpectedly; this is its
+  // successor. Stop at the next safe point, end interrupted, and report
+  // the end to the successor.
+  caf::reacts_to<adopt_atom, org_actor>>;
 
-/// Owns every WebSocket subscription; fans run events out to them. Keeps
-/// each active run's log frames, so a subscriber that joins mid-run gets
-/// every line (also the ones not yet in the database) without a gap.
-using event_hub_actor = caf::typed_actor<
-  // A run's event (from its run actor).
-  caf::reacts_to<publish_atom, event_frame>,
-  // Start delivering to a session; a run stream first gets the run's
-  // latest summary, its log lines after `after`, and its latest progress.
-  caf::reacts_to<subscribe_atom, subscription>,
-  // Stop delivering to a session (it closed).
-  caf::reacts_to<unsubscribe_atom, uint64_t>>;
-
-/// What the scheduler fires at: an organization (or a benchmark's sink).
-using fire_target = caf::typed_actor<
-  // A recurring job is due (planned for the given ms since the epoch): start
-  // its run now, or queue it behind the active job; never refuse it.
-  caf::reacts_to<fire_atom, job_spec, int64_t>>;
-
-/// One per organization: owns its environment tree, checks every rule, and
-/// runs at most one environment job at a time (the rest wait in FIFO order).
-using org_actor = caf::typed_actor<
-  // A recurring job is due: start its run now or queue it (FIFO).
-  caf::reacts_to<fire_atom, job_spec, int64_t>,
-  // Validate and start (or refuse, or queue) an environment job.
-  caf::replies_to<submit_atom, job_spec>::with<submit_reply>,
-  // May a content request use this environment now? (404, 423 or a key)
-  caf::replies_to<access_atom, std::string>::with<content_grant>,
-  // The environment tree, with each environment's live status.
-  caf::replies_to<list_atom>::with<std::vector<environment_view>>,
-  // Cancel the running run.
-  caf::replies_to<cancel_atom, int64_t>::with<api_error>,
-  // Delete an environment (no children, not main, not locked).
-  caf::replies_to<remove_atom, std::string>::with<content_grant>,
-  // End the active run: commit its final progress (with the switch, for a
-  // success) durably, then release its target. The release happens inside
-  // the commit's await, so no content request can see the run ended and
-  // its target still locked. Replies the commit's error, if any.
-  caf::replies_to<finished_atom, persistence::run_progress>::with<api_error>,
-  // The server is stopping: refuse new jobs, stop the active run at a safe
-  // point, and reply once no run is active.
-  caf::replies_to<shutdown_atom>::with<bool>>;
+/// Watches every org actor. One that stops unexpectedly is replaced by a new
+/// one, rebuilt from the control plane (core.cpp supplies the rebuild).
+using org_supervisor_actor = caf::typed_actor<
+  // Watch this organization's actor (its first, or its replacement).
+  caf::reacts_to<watch_atom, std::string, org_actor>>;
 
 /// A recurring job as the scheduler holds it.
 struct recurring_job {
@@ -154,6 +177,8 @@ using scheduler_actor = caf::typed_actor<
   caf::replies_to<resume_atom, int64_t>::with<api_error>,
   // Forget a job for good.
   caf::replies_to<remove_atom, int64_t>::with<api_error>,
+  // An organization's actor was replaced: fire its jobs at the new one.
+  caf::reacts_to<register_atom, std::string, fire_target>,
   // Fire what is due (sent to itself on a timer, with the timer's number).
   caf::reacts_to<tick_atom, uint64_t>>;
 

@@ -96,6 +96,17 @@ struct created_run_reply {
   persistence::created_run run;
 };
 
+/// An organization as the control plane holds it: what an org actor is
+/// built from, at start-up and when it replaces one that stopped.
+struct org_snapshot {
+  api_error error;
+  std::vector<persistence::environment_record> environments;
+  std::vector<int64_t> recurring_jobs;  // active or paused
+  /// Queued or running runs. Empty at start-up (recovery ended them); after
+  /// an org actor stopped, the runs it left, which its successor ends.
+  std::vector<persistence::unfinished_run> unfinished_runs;
+};
+
 /// The writer's answer to creating an organization.
 struct created_org_reply {
   api_error error;
@@ -175,7 +186,8 @@ typename Inspector::result_type inspect(Inspector& f, job_record& x) {
   return f(caf::meta::type_name("job_record"), x.id, x.org_id, x.name, x.type,
            x.base_environment, x.target_environment, x.display_name,
            x.schedule_json, x.state, x.created_by, x.created_at,
-           x.latest_run_id, x.next_run_at, x.last_fired_at);
+           x.latest_run_id, x.next_run_at, x.last_fired_at, x.skipped_firings,
+           x.last_skipped_at, x.last_skip_reason);
 }
 
 template <class Inspector>
@@ -201,7 +213,18 @@ typename Inspector::result_type inspect(Inspector& f, run_progress& x) {
   return f(caf::meta::type_name("run_progress"), x.run_id, x.logs, x.tasks,
            x.status, x.started_at, x.finished_at, x.environment_key,
            x.switch_generation, x.mark_environment_ready,
-           x.delete_environment);
+           x.delete_environment, x.close_open_tasks);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, skipped_firing& x) {
+  return f(caf::meta::type_name("skipped_firing"), x.job_id, x.at, x.reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, unfinished_run& x) {
+  return f(caf::meta::type_name("unfinished_run"), x.run_id, x.status, x.type,
+           x.base_environment, x.target_environment);
 }
 
 template <class Inspector>
@@ -223,6 +246,12 @@ namespace downhill {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, created_run_reply& x) {
   return f(caf::meta::type_name("created_run_reply"), x.error, x.run);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, org_snapshot& x) {
+  return f(caf::meta::type_name("org_snapshot"), x.error, x.environments,
+           x.recurring_jobs, x.unfinished_runs);
 }
 
 template <class Inspector>

@@ -1,9 +1,14 @@
 #include "actors/org_actor.hpp"
 
+#include "actors/fault_injection.hpp"
 #include "actors/run_actor.hpp"
 #include "scheduler/schedule.hpp"
 
 #include <caf/all.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
 
 namespace downhill {
 
@@ -98,10 +103,77 @@ void fail_queued_run(org_pointer self, int64_t run_id,
   self->send(self->state.svc->writer, persist_atom::value, std::move(failed));
 }
 
+/// The answer to a request this actor made that came back as a CAF error
+/// (the writer failed or stopped): said in the API's terms.
+api_error actor_failure(const std::string& what, const caf::error& err) {
+  return make_error(error_code::internal,
+                    what + " failed (" + caf::to_string(err) + ").");
+}
+
+/// One line on the server's log (stderr: stdout carries only start-up).
+void server_log(const org_state& st, const std::string& level,
+                const std::string& line) {
+  std::cerr << "downhill: " << level << ": org " << st.org_id << ": " << line
+            << "\n";
+}
+
+/// The final progress of a run that never started (or whose actor is
+/// gone): its status, one log line saying why, its open tasks closed.
+persistence::run_progress unstarted_end(int64_t run_id, std::string status,
+                                        std::string level,
+                                        std::string message) {
+  persistence::run_progress end;
+  end.run_id = run_id;
+  end.status = std::move(status);
+  end.finished_at = now_ms();
+  end.close_open_tasks = true;
+  end.logs.push_back({0, "", std::move(level), std::move(message), now_ms()});
+  return end;
+}
+
+using queue_iterator
+  = std::deque<std::pair<job_spec, persistence::created_run>>::iterator;
+
+queue_iterator queued_run_of_job(org_state& st, int64_t job_id) {
+  return std::find_if(st.queue.begin(), st.queue.end(), [&](auto& item) {
+    return item.first.job_id == job_id;
+  });
+}
+
+/// Takes the queued run out of the queue and ends it cancelled, never
+/// started, saying why; replies once that is durable.
+caf::result<api_error> cancel_queued(org_pointer self, queue_iterator i,
+                                     const std::string& why) {
+  auto& st = self->state;
+  auto run_id = i->second.run_id;
+  st.queue.erase(i);
+  server_log(st, "info", "queued run " + std::to_string(run_id)
+                           + " cancelled without starting: " + why);
+  auto promise = self->make_response_promise<api_error>();
+  self
+    ->request(st.svc->writer, caf::infinite, persist_atom::value,
+              unstarted_end(run_id, "cancelled", "warning",
+                            "This run was cancelled before it started: " + why),
+              durable_atom::value)
+    .then([=](api_error& error) mutable { promise.deliver(std::move(error)); },
+          [=](caf::error& err) mutable {
+            promise.deliver(actor_failure("Recording the cancel", err));
+          });
+  return promise;
+}
+
 /// Stores a recurring job and hands it to the scheduler; it has no run yet.
 caf::result<submit_reply> create_recurring_job(org_pointer self,
                                                const job_spec& spec) {
   auto& st = self->state;
+  if (st.recurring_jobs.size() >= max_recurring_jobs_per_org)
+    return submit_reply{
+      make_error(error_code::limit_reached,
+                 "This organization has "
+                   + std::to_string(st.recurring_jobs.size())
+                   + " recurring jobs, the most it may hold; delete one "
+                     "first."),
+      0, 0};
   auto job = make_new_run(st, spec).job;
   job.state = "active";
   job.created_at = now_ms();
@@ -132,7 +204,12 @@ caf::result<submit_reply> create_recurring_job(org_pointer self,
       held.next_run_at = job.next_run_at;
       self->send(self->state.svc->scheduler, register_atom::value,
                  std::move(held));
+      self->state.recurring_jobs.insert(job_id);
       promise.deliver(submit_reply{{}, job_id, 0});
+    },
+    [=](caf::error& err) mutable {
+      promise.deliver(
+        submit_reply{actor_failure("Storing the recurring job", err), 0, 0});
     });
   return promise;
 }
@@ -181,37 +258,95 @@ void start_run(org_pointer self, const job_spec& spec,
   // Monitored: if the run actor died without ending its run, the org
   // actor ends it (down handler below) instead of staying locked forever.
   auto handle = self->spawn<caf::monitored>(run, std::move(plan));
+  st.svc->runs.add(created.run_id, handle);
   st.active = active_run{created.run_id, handle, spec.target_environment,
                          spec.base_environment};
+}
+
+/// Removes what a run whose actor is gone may have left on disk: a new
+/// environment's files, or the generation a sync was building. Detached:
+/// removing files blocks.
+void remove_leftovers(org_pointer self, std::vector<std::filesystem::path> dirs) {
+  if (dirs.empty())
+    return;
+  self->spawn<caf::detached>([dirs] {
+    for (auto& dir : dirs) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored); // else: start-up removes it
+    }
+  });
+}
+
+/// Rebuilding after the previous org actor stopped: adopt its running run
+/// if that run's actor lives (it stops at a safe point and reports its end
+/// here), and end every other run it left interrupted.
+void take_over_runs(org_pointer self,
+                    const std::vector<persistence::unfinished_run>& runs) {
+  auto& st = self->state;
+  std::vector<std::filesystem::path> leftovers;
+  for (auto& left : runs) {
+    auto handle = st.svc->runs.find(left.run_id);
+    if (handle && !st.active) {
+      self->monitor(handle);
+      st.active = active_run{left.run_id, handle, left.target_environment,
+                             left.base_environment, true};
+      self->send(handle, adopt_atom::value, org_actor{self});
+      server_log(st, "warning", "adopted run " + std::to_string(left.run_id)
+                                  + "; it stops and ends interrupted");
+      continue;
+    }
+    auto end = unstarted_end(
+      left.run_id, "interrupted", "error",
+      "The organization's actor stopped unexpectedly while this run was "
+        + left.status
+        + ". Nothing of it was applied: the target environment keeps its "
+          "previous data (a new environment is not created).");
+    auto target = st.environments.find(left.target_environment);
+    if (left.status == "running" && target != st.environments.end()) {
+      auto& env = target->second;
+      if (env.status == "creating") {
+        end.environment_key = env.key;
+        end.delete_environment = true;
+        leftovers.push_back(st.svc->layout.environment_dir(env.key));
+        st.environments.erase(target);
+      } else {
+        leftovers.push_back(
+          st.svc->layout.generation_dir(env.key, env.generation + 1));
+      }
+    }
+    st.svc->runs.remove(left.run_id);
+    server_log(st, "warning", "run " + std::to_string(left.run_id)
+                                + " ended interrupted: its actor is gone");
+    self->send(st.svc->writer, persist_atom::value, std::move(end));
+  }
+  remove_leftovers(self, std::move(leftovers));
 }
 
 } // namespace
 
 org_actor::behavior_type
-organization(org_pointer self, std::string org_id,
-             std::vector<persistence::environment_record> environments,
+organization(org_pointer self, std::string org_id, org_snapshot snapshot,
              services_ptr svc) {
   auto& st = self->state;
   st.org_id = std::move(org_id);
   st.svc = std::move(svc);
-  for (auto& env : environments) {
+  for (auto& env : snapshot.environments) {
     st.svc->guards.get(env.key, env.generation);
     st.environments.emplace(env.id, std::move(env));
   }
+  st.recurring_jobs.insert(snapshot.recurring_jobs.begin(),
+                           snapshot.recurring_jobs.end());
+  take_over_runs(self, snapshot.unfinished_runs);
   self->set_down_handler([=](const caf::down_msg& down) {
     auto& st = self->state;
     if (!st.active
         || down.source != caf::actor_cast<caf::actor_addr>(st.active->handle))
       return; // a run actor that had ended its run
-    persistence::run_progress failed;
-    failed.run_id = st.active->run_id;
-    failed.status = "failed";
-    failed.finished_at = now_ms();
-    failed.logs.push_back({0, "", "error",
-                           "The run stopped unexpectedly ("
-                             + caf::to_string(down.reason)
-                             + "); its changes were discarded.",
-                           now_ms()});
+    auto status = st.active->adopted ? "interrupted" : "failed";
+    auto failed = unstarted_end(st.active->run_id, status, "error",
+                                "The run stopped unexpectedly ("
+                                  + caf::to_string(down.reason)
+                                  + "); its changes were discarded.");
     auto target = st.environments.find(st.active->target);
     if (target != st.environments.end()
         && target->second.status == "creating") {
@@ -257,6 +392,17 @@ organization(org_pointer self, std::string org_id,
           start_run(self, spec, reply.run);
           promise.deliver(
             submit_reply{{}, reply.run.job_id, reply.run.run_id});
+          // Test-only (fault_injection.hpp): this actor stops with a run
+          // under way; the supervisor replaces it.
+          if (inject_fault("org-quit")) {
+            server_log(self->state, "error", "injected fault org-quit");
+            self->quit(caf::make_error(caf::sec::runtime_error,
+                                       "injected fault org-quit"));
+          }
+        },
+        [=](caf::error& err) mutable {
+          promise.deliver(
+            submit_reply{actor_failure("Creating the run", err), 0, 0});
         });
       return promise;
     },
@@ -264,28 +410,56 @@ organization(org_pointer self, std::string org_id,
       auto& st = self->state;
       if (st.closing)
         return; // the server stops; this slot is not run
+      if (st.active) {
+        auto waiting = queued_run_of_job(st, spec.job_id);
+        if (waiting != st.queue.end()) {
+          // At most one waiting run per recurring job: a job faster than
+          // its runs would otherwise queue without bound.
+          auto reason = "run " + std::to_string(waiting->second.run_id)
+                        + " of this job is still waiting to start";
+          server_log(st, "info", "recurring job "
+                                   + std::to_string(spec.job_id)
+                                   + ": firing skipped: " + reason);
+          self->send(st.svc->writer, persist_atom::value,
+                     persistence::skipped_firing{spec.job_id, now_ms(),
+                                                 reason});
+          return;
+        }
+      }
       auto run = make_new_run(st, spec);
       auto error = check_job(spec, parents_of(st));
+      auto on_error = [=](caf::error& err) {
+        // No run row was written (or nobody knows it): this slot is lost,
+        // the schedule goes on.
+        server_log(self->state, "error",
+                   "recurring job " + std::to_string(spec.job_id)
+                     + ": its run could not be created ("
+                     + caf::to_string(err) + ")");
+      };
       if (!error && !st.active) {
         self->request(st.svc->writer, caf::infinite, create_atom::value, run)
-          .await([=](created_run_reply& reply) {
-            if (!reply.error)
-              start_run(self, spec, reply.run);
-          });
+          .await(
+            [=](created_run_reply& reply) {
+              if (!reply.error)
+                start_run(self, spec, reply.run);
+            },
+            on_error);
         return;
       }
       run.status = "queued";
       self->request(st.svc->writer, caf::infinite, create_atom::value, run)
-        .await([=](created_run_reply& reply) {
-          if (reply.error)
-            return;
-          if (error) {
-            // The schedule stays; this run fails and says why.
-            fail_queued_run(self, reply.run.run_id, error.message);
-            return;
-          }
-          self->state.queue.emplace_back(spec, reply.run);
-        });
+        .await(
+          [=](created_run_reply& reply) {
+            if (reply.error)
+              return;
+            if (error) {
+              // The schedule stays; this run fails and says why.
+              fail_queued_run(self, reply.run.run_id, error.message);
+              return;
+            }
+            self->state.queue.emplace_back(spec, reply.run);
+          },
+          on_error);
     },
     [=](access_atom, const std::string& env) -> content_grant {
       auto& st = self->state;
@@ -311,15 +485,33 @@ organization(org_pointer self, std::string org_id,
       }
       return result;
     },
-    [=](cancel_atom, int64_t run_id) -> api_error {
+    [=](cancel_atom, int64_t run_id) -> caf::result<api_error> {
       auto& st = self->state;
-      if (!st.active || st.active->run_id != run_id)
-        return make_error(error_code::not_running,
-                          "Run " + std::to_string(run_id)
-                            + " is not running; only a running run can be "
-                              "cancelled.");
-      self->send(st.active->handle, cancel_atom::value);
-      return {};
+      if (st.active && st.active->run_id == run_id) {
+        self->send(st.active->handle, cancel_atom::value);
+        return api_error{};
+      }
+      auto waiting = std::find_if(st.queue.begin(), st.queue.end(),
+                                  [&](auto& item) {
+                                    return item.second.run_id == run_id;
+                                  });
+      if (waiting != st.queue.end())
+        return cancel_queued(self, waiting, "a user cancelled it.");
+      return make_error(error_code::not_running,
+                        "Run " + std::to_string(run_id)
+                          + " has ended; only a running or queued run can "
+                            "be cancelled.");
+    },
+    [=](withdraw_atom, int64_t job_id,
+        const std::string& change) -> caf::result<api_error> {
+      auto& st = self->state;
+      if (change == "deleted")
+        st.recurring_jobs.erase(job_id);
+      auto waiting = queued_run_of_job(st, job_id);
+      if (waiting == st.queue.end())
+        return api_error{};
+      return cancel_queued(self, waiting,
+                           "its recurring job was " + change + ".");
     },
     [=](remove_atom, const std::string& env) -> caf::result<content_grant> {
       auto& st = self->state;
@@ -346,11 +538,16 @@ organization(org_pointer self, std::string org_id,
       auto key = i->second.key;
       auto promise = self->make_response_promise<content_grant>();
       self->request(st.svc->writer, caf::infinite, remove_atom::value, key)
-        .await([=](api_error& error) mutable {
-          if (!error)
-            self->state.environments.erase(env);
-          promise.deliver(content_grant{std::move(error), key});
-        });
+        .await(
+          [=](api_error& error) mutable {
+            if (!error)
+              self->state.environments.erase(env);
+            promise.deliver(content_grant{std::move(error), key});
+          },
+          [=](caf::error& err) mutable {
+            promise.deliver(content_grant{
+              actor_failure("Deleting the environment", err), key});
+          });
       return promise;
     },
     [=](shutdown_atom) -> caf::result<bool> {
@@ -371,23 +568,32 @@ organization(org_pointer self, std::string org_id,
       auto generation = progress.switch_generation;
       auto status = progress.status;
       auto promise = self->make_response_promise<api_error>();
+      // One step for both answers: an error the writer reports and one it
+      // could not report (it failed or stopped) end the run alike.
+      auto on_commit = [=](api_error error) mutable {
+        // A failed switch is not the end of the run: it ends failed next.
+        // Any other end releases the target even if its status could not
+        // be written (start-up recovery then marks it interrupted).
+        if (is_switch && !error) {
+          auto& st = self->state;
+          auto target = st.environments.find(st.active->target);
+          if (target != st.environments.end())
+            target->second.generation = generation;
+        }
+        if (!error || !is_switch)
+          release_run(self, status);
+        promise.deliver(std::move(error));
+      };
       self
         ->request(st.svc->writer, caf::infinite, persist_atom::value,
                   std::move(progress), durable_atom::value)
-        .await([=](api_error& error) mutable {
-          // A failed switch is not the end of the run: it ends failed next.
-          // Any other end releases the target even if its status could not
-          // be written (start-up recovery then marks it interrupted).
-          if (is_switch && !error) {
-            auto& st = self->state;
-            auto target = st.environments.find(st.active->target);
-            if (target != st.environments.end())
-              target->second.generation = generation;
-          }
-          if (!error || !is_switch)
-            release_run(self, status);
-          promise.deliver(std::move(error));
-        });
+        .await([=](api_error& error) mutable { on_commit(std::move(error)); },
+               [=](caf::error& err) mutable {
+                 server_log(self->state, "error",
+                            "committing the end of a run failed: "
+                              + caf::to_string(err));
+                 on_commit(actor_failure("Committing the run's end", err));
+               });
       return promise;
     },
   };
@@ -400,6 +606,7 @@ namespace {
 void release_run(org_pointer self, const std::string& status) {
   auto& st = self->state;
   auto target = st.active->target;
+  st.svc->runs.remove(st.active->run_id);
   st.active.reset();
   auto i = st.environments.find(target);
   if (i != st.environments.end() && i->second.status == "creating") {

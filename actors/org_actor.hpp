@@ -8,6 +8,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,14 @@ struct active_run {
   run_actor handle;
   std::string target;  // the environment it writes (locked meanwhile)
   std::string base;    // the environment it reads (stays usable)
+  /// Started by this organization's previous actor, which stopped
+  /// unexpectedly; it ends interrupted.
+  bool adopted = false;
 };
+
+/// Recurring jobs one organization may hold (active or paused). With at
+/// most one waiting run per recurring job, this also bounds its queue.
+inline constexpr size_t max_recurring_jobs_per_org = 100;
 
 struct org_state {
   static inline const char* name = "org";
@@ -31,7 +39,11 @@ struct org_state {
   std::optional<active_run> active;
   /// Scheduled runs that fired while another job was active, oldest first.
   /// Their rows exist (status queued); they are checked again at start.
+  /// At most one per recurring job: a firing while its job's run waits is
+  /// skipped (counted on the job), so the queue stays short.
   std::deque<std::pair<job_spec, persistence::created_run>> queue;
+  /// The organization's recurring jobs (active or paused), for the cap.
+  std::set<int64_t> recurring_jobs;
   services_ptr svc;
   /// Set once the server stops: new jobs are refused, and this promise is
   /// delivered when the active run has ended.
@@ -39,11 +51,13 @@ struct org_state {
   caf::typed_response_promise<bool> closed;
 };
 
-/// One per organization. `environments` is its tree as the control plane
-/// holds it at start-up.
+/// One per organization, built from the organization as the control plane
+/// holds it. When it replaces an org actor that stopped, the snapshot's
+/// unfinished runs are that actor's leftovers: the running one, if its run
+/// actor still lives, is adopted (it stops at a safe point and ends
+/// interrupted); every other one ends interrupted at once.
 org_actor::behavior_type
 organization(org_actor::stateful_pointer<org_state> self, std::string org_id,
-             std::vector<persistence::environment_record> environments,
-             services_ptr svc);
+             org_snapshot snapshot, services_ptr svc);
 
 } // namespace downhill

@@ -6,6 +6,8 @@
 
 #include <caf/all.hpp>
 
+#include <iostream>
+
 namespace downhill {
 
 namespace {
@@ -79,9 +81,38 @@ void persist_pending(run_pointer self) {
   pending = persistence::run_progress{};
 }
 
-/// The run's final status, persisted durably, then the org actor is told.
-void end_run(run_pointer self, const std::string& status) {
+/// Hands the final progress to the org actor, which commits it durably and
+/// releases the target. If the org actor is gone, the report waits for its
+/// successor (adopt_atom); the target stays locked meanwhile, which is
+/// right: this run's files are not cleaned up until it ends.
+void report_end(run_pointer self) {
   auto& st = self->state;
+  self
+    ->request(st.plan.org, caf::infinite, finished_atom::value,
+              *st.final_report)
+    .then(
+      [=](const api_error&) {
+        self->state.final_report.reset();
+        publish_summary(self, true);
+        self->quit();
+      },
+      [=](caf::error& err) {
+        auto& st = self->state;
+        std::cerr << "downhill: run " << st.plan.run_id
+                  << " could not report its end to its organization ("
+                  << caf::to_string(err)
+                  << "); it waits for the organization's new actor\n";
+        st.orphaned = true;
+        st.final_report->status = "interrupted";
+        st.info.status = "interrupted";
+      });
+}
+
+/// The run's final status, persisted durably, then the org actor is told.
+void end_run(run_pointer self, std::string status) {
+  auto& st = self->state;
+  if (st.orphaned)
+    status = "interrupted";
   st.pending.run_id = st.plan.run_id;
   st.pending.status = status;
   st.pending.finished_at = now_ms();
@@ -89,19 +120,13 @@ void end_run(run_pointer self, const std::string& status) {
     st.pending.environment_key = st.plan.target_key;
     st.pending.delete_environment = true;
   }
-  auto final_progress = std::move(st.pending);
+  st.final_report = std::move(st.pending);
   st.pending = persistence::run_progress{};
   st.info.status = status;
-  st.info.finished_at = final_progress.finished_at;
+  st.info.finished_at = st.final_report->finished_at;
   // The org actor commits the final status and releases the target in one
   // step; it releases it even if the status could not be written.
-  self
-    ->request(st.plan.org, caf::infinite, finished_atom::value,
-              std::move(final_progress))
-    .then([=](const api_error&) {
-      publish_summary(self, true);
-      self->quit();
-    });
+  report_end(self);
 }
 
 void start_commit(run_pointer self) {
@@ -158,6 +183,9 @@ std::string progress_message(const std::string& phase, int percent) {
 run_actor::behavior_type run(run_pointer self, run_plan plan) {
   auto& st = self->state;
   st.plan = std::move(plan);
+  // However this actor ends (also killed, or with its org actor gone), its
+  // tasks stop at their next safe point instead of copying on for nobody.
+  self->attach_functor([cancel = st.cancel] { cancel->store(true); });
   const char* names[] = {database_task_name, index_task_name};
   for (int32_t i = 0; i < 2; ++i) {
     st.tasks[i] = {st.plan.task_ids.at(i), names[i], "running", "", 0};
@@ -244,7 +272,9 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
       }
       if (error)
         add_log(self, database_task, "error", error.message);
-      if (st.cancel_requested && !st.failed && !error)
+      if (st.orphaned)
+        end_run(self, "interrupted");
+      else if (st.cancel_requested && !st.failed && !error)
         end_run(self, st.shutting_down ? "interrupted" : "cancelled");
       else
         end_run(self, "failed");
@@ -252,6 +282,25 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
     [=](tick_atom) {
       persist_pending(self);
       self->delayed_send(self, persist_interval, tick_atom::value);
+    },
+    [=](adopt_atom, org_actor& successor) {
+      auto& st = self->state;
+      st.plan.org = std::move(successor);
+      st.orphaned = true;
+      if (st.final_report) {
+        // Ended already; only the report was lost with the old org actor.
+        st.final_report->status = "interrupted";
+        report_end(self);
+        return;
+      }
+      if (st.cancel_requested || st.committing)
+        return; // stopping already; it ends interrupted (orphaned)
+      st.cancel_requested = true;
+      st.shutting_down = true;
+      st.cancel->store(true);
+      add_log(self, database_task, "warning",
+              "The organization's actor stopped unexpectedly: stopping at "
+              "the next safe point; the target keeps its previous data.");
     },
   };
 }

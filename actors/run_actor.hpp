@@ -3,6 +3,7 @@
 #include "actors/run_plan.hpp"
 
 #include <array>
+#include <optional>
 
 namespace downhill {
 
@@ -20,6 +21,12 @@ struct run_state {
   bool shutting_down = false;  // cancelled because the server stops
   bool failed = false;
   bool committing = false;  // the switch step is running
+  /// The org actor that started this run stopped unexpectedly: the run
+  /// ends interrupted, and reports its end to the successor (adopt_atom).
+  bool orphaned = false;
+  /// The final progress while its report to the org actor is outstanding
+  /// or waits for a successor; empty otherwise.
+  std::optional<persistence::run_progress> final_report;
   int64_t next_seq = 1;
   persistence::run_progress pending;  // not yet sent to the writer
   persistence::run_record info;       // the summary live subscribers see

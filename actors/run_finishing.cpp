@@ -13,9 +13,6 @@ namespace downhill {
 
 namespace {
 
-/// Asks the org actor to commit `progress` (the switch) durably and release
-/// the target, and waits for the answer (this actor is detached: waiting
-/// blocks only its own thread).
 /// A warning worth a user's attention that does not stop the run: the
 /// copied search index does not cover exactly the copied entries (the
 /// base's index was out of date, e.g. after a crash between the two writes
@@ -36,17 +33,32 @@ void warn_if_index_differs(const std::filesystem::path& new_dir,
      now_ms()});
 }
 
+/// Asks the org actor to commit `progress` (the switch) durably and release
+/// the target, and waits for the answer (this actor is detached: waiting
+/// blocks only its own thread). `answered` is false when the org actor did
+/// not answer at all (it stopped): then nobody knows whether the switch
+/// reached the writer, so the caller must not delete either generation.
 api_error commit_durably(caf::blocking_actor* self, const run_plan& plan,
-                         persistence::run_progress progress) {
+                         persistence::run_progress progress, bool& answered) {
   api_error result
     = make_error(error_code::internal, "The control plane did not answer.");
+  answered = false;
   self
     ->request(plan.org, caf::infinite, finished_atom::value,
               std::move(progress))
-    .receive([&](api_error& e) { result = std::move(e); },
-             [&](caf::error& e) {
-               result = make_error(error_code::internal, to_string(e));
-             });
+    .receive(
+      [&](api_error& e) {
+        result = std::move(e);
+        answered = true;
+      },
+      [&](caf::error& e) {
+        result = make_error(error_code::internal,
+                            "The organization's actor stopped before the "
+                            "switch was confirmed ("
+                              + to_string(e)
+                              + "); its files are left for start-up "
+                                "recovery.");
+      });
   return result;
 }
 
@@ -56,13 +68,14 @@ void commit_run(caf::blocking_actor* self, run_actor run, run_plan plan,
                 persistence::run_progress final_progress) {
   auto new_dir = plan.new_dir();
   api_error result;
+  bool answered = true;
   try {
     if (plan.creates_environment) {
       persistence::clear_create_exclusions(new_dir);
       warn_if_index_differs(new_dir, final_progress);
       persistence::flush_generation(new_dir);
       persistence::crash_point("before-switch");
-      result = commit_durably(self, plan, std::move(final_progress));
+      result = commit_durably(self, plan, std::move(final_progress), answered);
       persistence::crash_point("after-switch");
     } else {
       // Held exclusively from the copy of the target's own kinds until the
@@ -74,7 +87,7 @@ void commit_run(caf::blocking_actor* self, run_actor run, run_plan plan,
       warn_if_index_differs(new_dir, final_progress);
       persistence::flush_generation(new_dir);
       persistence::crash_point("before-switch");
-      result = commit_durably(self, plan, std::move(final_progress));
+      result = commit_durably(self, plan, std::move(final_progress), answered);
       persistence::crash_point("after-switch");
       if (!result) {
         guard->generation = plan.new_generation;
@@ -85,13 +98,16 @@ void commit_run(caf::blocking_actor* self, run_actor run, run_plan plan,
     result = make_error(error_code::internal, describe_failure(e));
   }
   try {
-    if (result)
+    if (!answered) {
+      // Outcome unknown: keep both generations (see commit_durably).
+    } else if (result) {
       std::filesystem::remove_all(new_dir);
-    else if (!plan.creates_environment)
+    } else if (!plan.creates_environment) {
       // Only the generation this run replaced: the next run of the org may
       // already be building its own beside it (it starts as soon as the
       // switch released the target). Start-up removes anything else.
       std::filesystem::remove_all(plan.target_dir());
+    }
   } catch (const std::exception&) {
     // Leftovers are removed at the next start.
   }

@@ -4,6 +4,7 @@
 
 #include "actors/clock.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/run_registry.hpp"
 #include "persistence/content_store_pool.hpp"
 #include "persistence/environment_layout.hpp"
 
@@ -20,6 +21,8 @@ struct services {
   control_plane_writer_actor writer;
   scheduler_actor scheduler;
   event_hub_actor events;
+  /// Every active run's actor, for the successor of an org actor that died.
+  run_registry runs;
   /// Pace of every environment copy; 0 for no limit (--copy-rate-limit).
   int64_t copy_bytes_per_second = 0;
 };

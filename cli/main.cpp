@@ -1,13 +1,20 @@
-// downhill's command line: `downhill serve` runs the server.
+// downhill's command line: `downhill serve` runs the server, `downhill
+// admin-token rotate` replaces its stored admin token, `downhill jobs run`
+// submits a job and follows it.
 #include "actors/core.hpp"
+#include "cli/admin_token.hpp"
 #include "cli/jobs_run.hpp"
 #include "http/server.hpp"
-#include "persistence/tokens.hpp"
+#include "persistence/admin_token_store.hpp"
+#include "persistence/data_dir_lock.hpp"
 
 #include <CLI/CLI.hpp>
 
-#include <cstdlib>
+#include <sys/stat.h>
+
+#include <filesystem>
 #include <iostream>
+#include <memory>
 
 namespace {
 
@@ -50,32 +57,79 @@ bool parse_rate(const std::string& text, int64_t& bytes) {
   return true;
 }
 
-int serve(const std::string& data_dir, const std::string& listen,
-          std::string admin_token, const std::string& copy_rate) {
-  downhill::http::server_options options;
-  if (!parse_listen(listen, options.host, options.port)) {
+/// `downhill serve`'s flags, as given.
+struct serve_flags {
+  std::string data_dir = "./var";
+  std::string listen = "127.0.0.1:8080";
+  bool admin_token_given = false;
+  std::string admin_token;
+  std::string admin_token_file;
+  std::string copy_rate;
+  downhill::http::server_options network;  // connection limits
+};
+
+/// Creates the data directory if needed and locks it against a second
+/// server (persistence::data_dir_lock throws data_dir_in_use). The lock
+/// comes before anything else touches the directory.
+std::unique_ptr<downhill::persistence::data_dir_lock>
+claim_data_dir(const std::filesystem::path& dir) {
+  // Every file and directory this process creates is its owner's only
+  // (0600, 0700): the directory holds every organization's content and the
+  // token hashes. SQLite's files get the mode through the umask too.
+  umask(077);
+  std::filesystem::create_directories(dir);
+  auto lock = std::make_unique<downhill::persistence::data_dir_lock>(dir);
+  // A directory made by an older version (0755) becomes private as well;
+  // then nothing inside it can be reached by others, whatever its own mode.
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace);
+  return lock;
+}
+
+void print_admin_token(const downhill::cli::admin_token& admin,
+                       const std::string& data_dir) {
+  using origin = downhill::cli::admin_token::origin;
+  auto file = (std::filesystem::path{data_dir}
+               / downhill::persistence::admin_token_hash_file_name)
+                .string();
+  auto rotate = "`downhill admin-token rotate --data-dir " + data_dir + "`";
+  if (admin.from == origin::generated)
+    std::cout << "admin token: " << admin.token << "\n"
+              << "  generated now and shown only this once; its hash is kept "
+                 "in "
+              << file << ", so it stays valid across restarts until "
+              << rotate << std::endl;
+  else if (admin.from == origin::stored)
+    std::cout << "admin token: the one generated at an earlier start (only "
+                 "its hash is kept, in "
+              << file << "; " << rotate << " makes a new one)" << std::endl;
+}
+
+int serve(const serve_flags& flags) {
+  auto options = flags.network;
+  if (!parse_listen(flags.listen, options.host, options.port)) {
     std::cerr << "downhill: --listen must be HOST:PORT, e.g. 127.0.0.1:8080\n";
     return 2;
   }
-  bool generated = false;
-  if (admin_token.empty()) {
-    if (auto env = std::getenv("DOWNHILL_ADMIN_TOKEN"); env && *env) {
-      admin_token = env;
-    } else {
-      admin_token = downhill::persistence::generate_token();
-      generated = true;
-    }
-  }
-  options.admin_token = admin_token;
   downhill::core::options core_options;
-  core_options.data_dir = data_dir;
-  if (!copy_rate.empty()
-      && !parse_rate(copy_rate, core_options.copy_bytes_per_second)) {
+  core_options.data_dir = flags.data_dir;
+  if (!flags.copy_rate.empty()
+      && !parse_rate(flags.copy_rate, core_options.copy_bytes_per_second)) {
     std::cerr << "downhill: --copy-rate-limit must be bytes per second, "
                  "e.g. 52428800 or 50M\n";
     return 2;
   }
-  std::filesystem::create_directories(data_dir);
+  // Checked before the data directory is touched: a refused token leaves
+  // no trace.
+  auto given = downhill::cli::operator_admin_token(
+    flags.admin_token_given, flags.admin_token, flags.admin_token_file);
+  if (given && given->from == downhill::cli::admin_token::origin::flag)
+    std::cerr << "downhill: note: --admin-token shows in the process list "
+                 "to every user of this machine; prefer --admin-token-file "
+                 "or $DOWNHILL_ADMIN_TOKEN\n";
+  auto lock = claim_data_dir(flags.data_dir);
+  auto admin = given ? *given : downhill::cli::kept_admin_token(flags.data_dir);
+  options.admin_token_hash = admin.hash;
   downhill::core core{core_options};
   auto& recovered = core.recovery();
   if (recovered.interrupted_runs + recovered.removed_environments
@@ -88,10 +142,9 @@ int serve(const std::string& data_dir, const std::string& listen,
               << " leftover directorie(s) removed" << std::endl;
   downhill::http::server server{core, options};
   auto port = server.start();
-  if (generated)
-    std::cout << "admin token: " << admin_token << std::endl;
+  print_admin_token(admin, flags.data_dir);
   std::cout << "downhill listening on http://" << options.host << ":" << port
-            << " (API under /api/v1, data in " << data_dir << ")"
+            << " (API under /api/v1, data in " << flags.data_dir << ")"
             << std::endl;
   server.wait_for_signal();
   std::cout << "downhill: stopping" << std::endl;
@@ -103,26 +156,62 @@ int serve(const std::string& data_dir, const std::string& listen,
   return 0;
 }
 
+/// `downhill admin-token rotate`: the server must be stopped (the lock
+/// says so), since a running one keeps the hash it read at start.
+int rotate_admin_token(const std::string& data_dir) {
+  auto lock = claim_data_dir(data_dir);
+  auto token = downhill::cli::rotate_admin_token(data_dir);
+  std::cout << "admin token: " << token << "\n"
+            << "  the previous one no longer works; the next `downhill "
+               "serve --data-dir "
+            << data_dir
+            << "` accepts this one (unless it is given a token by "
+               "--admin-token, --admin-token-file or $DOWNHILL_ADMIN_TOKEN)"
+            << std::endl;
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"downhill: environment job orchestrator"};
   app.require_subcommand(1);
   auto serve_cmd = app.add_subcommand("serve", "Run the HTTP server");
-  std::string data_dir = "./var";
-  std::string listen = "127.0.0.1:8080";
-  std::string admin_token;
-  std::string copy_rate;
-  serve_cmd->add_option("--data-dir", data_dir, "Where data lives")
+  serve_flags flags;
+  serve_cmd->add_option("--data-dir", flags.data_dir, "Where data lives")
     ->capture_default_str();
-  serve_cmd->add_option("--listen", listen, "HOST:PORT to listen on")
+  serve_cmd->add_option("--listen", flags.listen, "HOST:PORT to listen on")
     ->capture_default_str();
-  serve_cmd->add_option("--admin-token", admin_token,
-                        "Admin token (default: $DOWNHILL_ADMIN_TOKEN, or a "
-                        "generated one printed at start)");
-  serve_cmd->add_option("--copy-rate-limit", copy_rate,
+  auto admin_token_opt = serve_cmd->add_option(
+    "--admin-token", flags.admin_token,
+    "Admin token, at least 32 characters (visible in the process list: "
+    "prefer --admin-token-file)");
+  serve_cmd->add_option("--admin-token-file", flags.admin_token_file,
+                        "File whose first line is the admin token (default: "
+                        "$DOWNHILL_ADMIN_TOKEN, else the token generated at "
+                        "the first start, kept as a hash in the data "
+                        "directory)");
+  serve_cmd->add_option("--copy-rate-limit", flags.copy_rate,
                         "Pace of environment copies in bytes per second "
                         "(K, M, G suffixes; default: no limit)");
+  serve_cmd
+    ->add_option("--max-connections", flags.network.max_connections,
+                 "Open connections in all (default: from the file "
+                 "descriptor limit)");
+  serve_cmd
+    ->add_option("--max-connections-per-address",
+                 flags.network.max_connections_per_address,
+                 "Open connections from one client address")
+    ->capture_default_str();
+  auto admin_cmd
+    = app.add_subcommand("admin-token", "Manage the stored admin token");
+  admin_cmd->require_subcommand(1);
+  auto rotate_cmd = admin_cmd->add_subcommand(
+    "rotate", "Print a new admin token and invalidate the old one (stop the "
+              "server first)");
+  std::string rotate_data_dir = "./var";
+  rotate_cmd->add_option("--data-dir", rotate_data_dir, "Where data lives")
+    ->capture_default_str();
   auto jobs_cmd = app.add_subcommand("jobs", "Work with environment jobs");
   jobs_cmd->require_subcommand(1);
   auto run_cmd = jobs_cmd->add_subcommand(
@@ -145,11 +234,17 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--display-name", run_options.display_name,
                       "Display name of a new environment");
   CLI11_PARSE(app, argc, argv);
+  flags.admin_token_given = admin_token_opt->count() > 0;
   try {
     if (*serve_cmd)
-      return serve(data_dir, listen, admin_token, copy_rate);
+      return serve(flags);
+    if (*rotate_cmd)
+      return rotate_admin_token(rotate_data_dir);
     if (*run_cmd)
       return downhill::cli::jobs_run(run_options);
+  } catch (const downhill::cli::usage_error& e) {
+    std::cerr << "downhill: " << e.what() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "downhill: " << e.what() << "\n";
     return 1;

@@ -52,6 +52,10 @@ persistence::unsynced_kind kind_of(const api_request& r) {
   return persistence::unsynced_kind::teams;
 }
 
+/// Each environment holds at most this many of each unsynced kind: lists
+/// stay cheap and one tenant cannot grow its stores without bound.
+constexpr int64_t max_items_per_kind = 1000;
+
 api_response entry_not_found(const std::string& id) {
   return error_response(
     make_error(error_code::not_found, "No entry '" + id + "'."));
@@ -116,14 +120,20 @@ api_response delete_entry(core& c, const api_request& r) {
 
 api_response list_versions(core& c, const api_request& r) {
   auto id = valid_entry_id(r);
+  auto limit = query_int(r, "limit", 100, 1, 1000);
+  auto after = query_int(r, "after", 0, 0, INT64_MAX);
   return on_content(c, r, [&](content_store& store) {
-    auto versions = store.versions(id);
+    auto versions = store.versions(id, after, limit);
     if (versions.empty() && !store.get_entry(id))
       return entry_not_found(id);
     json list = json::array();
     for (auto& v : versions)
       list.push_back({{"version", v.version}, {"title", v.title}, {"at", v.at}});
-    return json_response(200, json{{"versions", list}}.dump());
+    json next = static_cast<int64_t>(versions.size()) == limit
+                  ? json(versions.back().version)
+                  : json(nullptr);
+    return json_response(200,
+                         json{{"versions", list}, {"next", next}}.dump());
   });
 }
 
@@ -157,11 +167,18 @@ api_response put_settings(core& c, const api_request& r) {
 
 api_response list_items(core& c, const api_request& r) {
   auto kind = kind_of(r);
+  auto limit = query_int(r, "limit", 50, 1, 100);
+  auto after = query_int(r, "after", 0, 0, INT64_MAX);
   return on_content(c, r, [&](content_store& store) {
+    auto items = store.list_items(kind, after, limit);
     json list = json::array();
-    for (auto& item : store.list_items(kind))
+    for (auto& item : items)
       list.push_back(item_json(item));
-    return json_response(200, json{{r.param("kind"), list}}.dump());
+    json next = static_cast<int64_t>(items.size()) == limit
+                  ? json(items.back().id)
+                  : json(nullptr);
+    return json_response(200,
+                         json{{r.param("kind"), list}, {"next", next}}.dump());
   });
 }
 
@@ -175,6 +192,11 @@ api_response add_item(core& c, const api_request& r) {
   auto attributes = body.dump();
   auto now = format_time(now_ms());
   return on_content(c, r, [&](content_store& store) {
+    if (store.count_items(kind) >= max_items_per_kind)
+      return error_response(make_error(
+        error_code::limit_reached,
+        "This environment already holds " + std::to_string(max_items_per_kind)
+          + " " + r.param("kind") + ", the most one environment may hold."));
     return json_response(201, item_json(store.add_item(kind, name, attributes,
                                                        now))
                                 .dump());

@@ -7,17 +7,34 @@
 #include "persistence/control_plane.hpp"
 #include "scheduler/schedule.hpp"
 
+#include <map>
+#include <vector>
+
 namespace downhill::http {
 
 namespace {
+
+/// The fields each schedule kind defines; a stored schedule keeps only
+/// these, so no client can store an arbitrary document in a job.
+const std::vector<std::string>& schedule_fields(const std::string& kind) {
+  static const std::map<std::string, std::vector<std::string>> fields{
+    {"now", {}},
+    {"hourly", {"minute", "timezone"}},
+    {"daily", {"at", "timezone"}},
+    {"weekly", {"day", "at", "timezone"}},
+    {"interval", {"every_seconds", "timezone"}},
+    {"cron", {"expression", "timezone"}}};
+  static const std::vector<std::string> none;
+  auto i = fields.find(kind);
+  return i == fields.end() ? none : i->second;
+}
 
 /// The schedule as stored (defaulting to now), or invalid_schedule.
 std::string schedule_of(const json& body, const std::string& type) {
   auto i = body.find("schedule");
   if (i == body.end() || i->is_null())
     return R"({"kind":"now"})";
-  auto text = i->dump();
-  auto parsed = scheduler::parse_schedule(text);
+  auto parsed = scheduler::parse_schedule(i->dump());
   if (!parsed.value)
     throw bad_request{make_error(error_code::invalid_schedule,
                                  "Invalid schedule: " + parsed.error + ".",
@@ -27,7 +44,13 @@ std::string schedule_of(const json& body, const std::string& type) {
                                  "A Create Environment job creates one "
                                  "environment: run it with {\"kind\":\"now\"}.",
                                  "schedule")};
-  return text;
+  // parse_schedule accepted it: an object with a string kind.
+  auto kind = (*i)["kind"].get<std::string>();
+  json stored{{"kind", kind}};
+  for (auto& field : schedule_fields(kind))
+    if (auto f = i->find(field); f != i->end())
+      stored[field] = *f;
+  return stored.dump();
 }
 
 job_spec parse_job(const api_request& r) {
@@ -51,6 +74,26 @@ job_spec parse_job(const api_request& r) {
   spec.trigger = "manual";
   spec.created_by = r.caller.user;
   return spec;
+}
+
+/// One page of jobs, newest first (`?limit=50&before=ID`), as
+/// `{"<name>":[...],"next":ID|null}`.
+api_response job_page(core& c, const api_request& r, const char* name,
+                      json (*view)(const persistence::job_record&)) {
+  auto limit = query_int(r, "limit", 50, 1, 500);
+  auto before = query_int(r, "before", INT64_MAX, 1, INT64_MAX);
+  bool recurring_only = std::string{name} == "recurring_jobs";
+  std::vector<persistence::job_record> jobs;
+  c.read([&](persistence::control_plane& db) {
+    jobs = db.list_jobs_page(r.param("org"), before, limit, recurring_only);
+  });
+  json list = json::array();
+  for (auto& job : jobs)
+    list.push_back(view(job));
+  json next = static_cast<int64_t>(jobs.size()) == limit
+                ? json(std::to_string(jobs.back().id))
+                : json(nullptr);
+  return json_response(200, json{{name, list}, {"next", next}}.dump());
 }
 
 api_response run_not_found(int64_t id) {
@@ -78,12 +121,7 @@ api_response submit_job(core& c, const api_request& r) {
 }
 
 api_response list_jobs(core& c, const api_request& r) {
-  json list = json::array();
-  c.read([&](persistence::control_plane& db) {
-    for (auto& job : db.list_jobs(r.param("org")))
-      list.push_back(job_json(job));
-  });
-  return json_response(200, json{{"jobs", list}}.dump());
+  return job_page(c, r, "jobs", job_json);
 }
 
 api_response get_job(core& c, const api_request& r) {
@@ -184,13 +222,7 @@ api_response change_recurring(core& c, const api_request& r,
 } // namespace
 
 api_response list_recurring_jobs(core& c, const api_request& r) {
-  json list = json::array();
-  c.read([&](persistence::control_plane& db) {
-    for (auto& job : db.list_jobs(r.param("org")))
-      if (job.state == "active" || job.state == "paused")
-        list.push_back(recurring_json(job));
-  });
-  return json_response(200, json{{"recurring_jobs", list}}.dump());
+  return job_page(c, r, "recurring_jobs", recurring_json);
 }
 
 api_response pause_recurring_job(core& c, const api_request& r) {

@@ -1,10 +1,23 @@
 #include "http/json_views.hpp"
 
 #include "actors/job_rules.hpp"
+#include "http/json_limits.hpp"
 
 #include <ctime>
 
 namespace downhill::http {
+
+namespace {
+
+/// A JSON document stored by an earlier write. Writes are bounded since
+/// this server's first hardened version; a document stored before that may
+/// be too deep to handle, and is shown as null rather than crash the read.
+json stored_document(const std::string& text) {
+  auto value = parse_bounded(text);
+  return value.is_discarded() ? json(nullptr) : value;
+}
+
+} // namespace
 
 json environment_json(const environment_view& env) {
   json out{{"id", env.id},
@@ -29,13 +42,15 @@ json entry_json(const persistence::entry_record& e) {
               {"locale", e.locale},
               {"title", e.title},
               {"body", e.body},
-              {"fields", json::parse(e.fields_json)},
+              {"fields", stored_document(e.fields_json)},
               {"version", e.version},
               {"updated_at", e.updated_at}};
 }
 
 json item_json(const persistence::named_item& item) {
-  auto out = json::parse(item.attributes_json);
+  auto out = stored_document(item.attributes_json);
+  if (!out.is_object())
+    out = json::object();
   out["id"] = item.id;
   out["name"] = item.name;
   out["created_at"] = item.created_at;
@@ -47,7 +62,7 @@ json job_json(const persistence::job_record& job) {
            {"name", job.name},
            {"type", job.type},
            {"base_environment", job.base_environment},
-           {"schedule", json::parse(job.schedule_json)},
+           {"schedule", stored_document(job.schedule_json)},
            {"created_by", job.created_by},
            {"created_at", time_json(job.created_at)},
            {"latest_run_id", job.latest_run_id == 0
@@ -70,6 +85,12 @@ json job_json(const persistence::job_record& job) {
 json recurring_json(const persistence::job_record& job) {
   auto out = job_json(job);
   out["job_id"] = out["id"];
+  // Firings that created no run: one of the job's runs was still waiting.
+  out["skipped_firings"] = job.skipped_firings;
+  out["last_skipped_at"] = time_json(job.last_skipped_at);
+  out["last_skip_reason"] = job.last_skip_reason.empty()
+                              ? json(nullptr)
+                              : json(job.last_skip_reason);
   return out;
 }
 

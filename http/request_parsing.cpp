@@ -1,5 +1,7 @@
 #include "http/request_parsing.hpp"
 
+#include "http/json_limits.hpp"
+
 #include <charconv>
 
 namespace downhill::http {
@@ -13,6 +15,11 @@ namespace {
 } // namespace
 
 nlohmann::json parse_object(const std::string& body) {
+  if (nests_deeper_than(body, max_json_depth))
+    throw bad_request{make_error(
+      error_code::invalid_json,
+      "The body nests arrays and objects deeper than "
+        + std::to_string(max_json_depth) + " levels.")};
   auto parsed = nlohmann::json::parse(body, nullptr, false);
   if (parsed.is_discarded())
     throw bad_request{make_error(error_code::invalid_json,

@@ -17,7 +17,8 @@ struct bad_request {
   api_error error;
 };
 
-/// The body as a JSON object (invalid_json otherwise).
+/// The body as a JSON object nesting at most max_json_depth deep
+/// (invalid_json otherwise).
 nlohmann::json parse_object(const std::string& body);
 
 /// A required string field of 1..max_size bytes.

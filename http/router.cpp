@@ -1,12 +1,14 @@
 #include "http/router.hpp"
 
+#include "http/json_limits.hpp"
 #include "http/request_parsing.hpp"
+#include "http/server_log.hpp"
 #include "persistence/control_plane.hpp"
 #include "persistence/sqlite.hpp"
+#include "persistence/tokens.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <iostream>
 
 namespace downhill::http {
 
@@ -46,34 +48,34 @@ bool match(const std::string& pattern, const std::string& path,
   return true;
 }
 
-/// Compares secrets in time independent of where they differ.
-bool same_secret(const std::string& a, const std::string& b) {
-  if (a.size() != b.size())
-    return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
 } // namespace
 
 api_response error_response(const api_error& error) {
   nlohmann::json body{{"code", to_string(error.code)},
                       {"message", error.message}};
+  if (error.code == error_code::internal) {
+    // The details of a server fault (SQL, paths) stay in the log; the
+    // client gets words it can act on and an id to quote.
+    auto id = new_error_id();
+    log_line("error " + id + ": " + to_string(error.code) + ": "
+             + safe_dump(nlohmann::json(error.message)));
+    body["message"] = "The server failed to answer this request; quote "
+                      "error id " + id + " to its operator.";
+    body["error_id"] = id;
+  }
   if (!error.field.empty())
     body["field"] = error.field;
   if (error.run_id != 0)
     body["run_id"] = std::to_string(error.run_id);
-  return {http_status(error.code), nlohmann::json{{"error", body}}.dump()};
+  return {http_status(error.code), safe_dump(nlohmann::json{{"error", body}})};
 }
 
 api_response json_response(int status, const std::string& json_text) {
   return {status, json_text};
 }
 
-router::router(core& c, std::string admin_token)
-  : core_(c), admin_token_(std::move(admin_token)) {
+router::router(core& c, std::string admin_token_hash)
+  : core_(c), admin_token_hash_(std::move(admin_token_hash)) {
 }
 
 void router::add(route r) {
@@ -81,23 +83,30 @@ void router::add(route r) {
 }
 
 api_response router::dispatch(api_request& request) const {
-  const route* found = nullptr;
-  if (auto refused = authorize(request, found))
+  std::optional<api_response> refused;
+  auto found = authorize(request, refused);
+  if (!found)
     return *refused;
+  return dispatch(*found, request);
+}
+
+api_response router::dispatch(const route& found, api_request& request) const {
+  // Every exception ends here as an answer: bad input is a 4xx, anything
+  // else a 500 whose details are logged under its error id.
   try {
-    return found->handle(core_, request);
+    return found.handle(core_, request);
   } catch (const nlohmann::json::exception& e) {
-    return error_response(make_error(
-      error_code::invalid_json, std::string{"Malformed JSON: "} + e.what()));
-  } catch (const persistence::storage_error& e) {
-    std::cerr << "downhill: storage error on " << request.method << " "
-              << request.path << ": " << e.what() << "\n";
-    return error_response(make_error(
-      error_code::internal, std::string{"Storage failure: "} + e.what()));
+    return error_response(make_error(error_code::invalid_json,
+                                     "The body is not JSON this route "
+                                     "accepts."));
   } catch (const std::exception& e) {
-    std::cerr << "downhill: error on " << request.method << " "
-              << request.path << ": " << e.what() << "\n";
-    return error_response(make_error(error_code::internal, e.what()));
+    return error_response(make_error(
+      error_code::internal, request.method + " " + request.path + ": "
+                              + e.what()));
+  } catch (...) {
+    return error_response(make_error(error_code::internal,
+                                     request.method + " " + request.path
+                                       + ": unknown exception"));
   }
 }
 
@@ -123,58 +132,71 @@ router::check_stream(const api_request& request,
   return std::nullopt;
 }
 
-std::optional<api_response> router::authorize(api_request& request) const {
-  const route* found = nullptr;
-  return authorize(request, found);
-}
-
-std::optional<api_response> router::authorize(api_request& request,
-                                              const route*& found) const {
-  bool path_known = false;
-  for (auto& r : routes_) {
-    std::map<std::string, std::string> params;
-    if (!match(r.pattern, request.path, params))
-      continue;
-    path_known = true;
-    if (r.method == request.method) {
-      found = &r;
-      request.params = std::move(params);
-      break;
+const route* router::authorize(api_request& request,
+                               std::optional<api_response>& refused) const {
+  try {
+    const route* found = nullptr;
+    bool path_known = false;
+    for (auto& r : routes_) {
+      std::map<std::string, std::string> params;
+      if (!match(r.pattern, request.path, params))
+        continue;
+      path_known = true;
+      if (r.method == request.method) {
+        found = &r;
+        request.params = std::move(params);
+        break;
+      }
     }
-  }
-  if (found == nullptr) {
-    if (path_known)
-      return api_response{405,
-                          R"({"error":{"code":"method_not_allowed","message":)"
-                          R"("This path does not accept that method."}})"};
-    return error_response(
-      make_error(error_code::not_found, "No such route: " + request.path));
-  }
-  if (found->needs != access::anyone) {
+    if (found == nullptr) {
+      refused = error_response(
+        path_known ? make_error(error_code::method_not_allowed,
+                                "This path does not accept " + request.method
+                                  + ".")
+                   : make_error(error_code::not_found,
+                                "No such route: " + request.path));
+      return nullptr;
+    }
+    if (found->needs == access::anyone)
+      return found;
     auto& token = request.bearer_token;
-    if (!token.empty() && same_secret(token, admin_token_)) {
+    if (!token.empty()
+        && persistence::token_matches_hash(token, admin_token_hash_)) {
       request.caller = identity{true, "", "admin"};
     } else if (auto user = token.empty() ? std::nullopt
                                          : core_.find_user(token)) {
       request.caller = *user;
     } else {
-      return error_response(make_error(
+      refused = error_response(make_error(
         error_code::unauthorized,
         "Send a valid token in the header 'Authorization: Bearer TOKEN'."));
+      return nullptr;
     }
-    if (found->needs == access::admin && !request.caller.admin)
-      return error_response(make_error(
-        error_code::forbidden, "Only the admin token may do this."));
-    if (found->needs == access::organization && !request.caller.admin) {
+    if (found->needs == access::admin && !request.caller.admin) {
+      refused = error_response(
+        make_error(error_code::forbidden, "Only the admin token may do this."));
+      return nullptr;
+    }
+    if (found->needs == access::organization) {
       auto org = request.params.find("org");
-      // Another organization's objects do not exist for this caller.
-      if (org == request.params.end()
-          || org->second != request.caller.org_id)
-        return error_response(
+      // Another organization's objects do not exist for this caller; for
+      // the admin, an organization that does not exist is not found either.
+      bool visible = org != request.params.end()
+                     && (request.caller.admin
+                           ? core_.org_exists(org->second)
+                           : org->second == request.caller.org_id);
+      if (!visible) {
+        refused = error_response(
           make_error(error_code::not_found, "No such organization."));
+        return nullptr;
+      }
     }
+    return found;
+  } catch (const std::exception& e) {
+    refused = error_response(
+      make_error(error_code::internal, std::string{"routing: "} + e.what()));
+    return nullptr;
   }
-  return std::nullopt;
 }
 
 } // namespace downhill::http

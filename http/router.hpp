@@ -21,23 +21,35 @@ enum class access {
 
 using handler = std::function<api_response(core&, const api_request&)>;
 
+/// The largest body a route takes unless it says otherwise: stored
+/// documents (settings, webhooks, presets...) and job submissions are small.
+constexpr size_t default_body_limit = 64 * 1024;
+
 struct route {
   std::string method;
   std::string pattern;  // "/api/v1/orgs/{org}/runs/{run}"
   access needs;
   handler handle;
+  size_t body_limit = default_body_limit;
 };
 
 class router {
 public:
-  router(core& c, std::string admin_token);
+  router(core& c, std::string admin_token_hash);
 
   void add(route r);
-  /// Authenticates, matches and runs the handler. Never throws.
+  /// Matches the path and checks the token, from the request's headers
+  /// alone: it never blocks (tokens and organizations are looked up in
+  /// memory), so it runs on a network thread before any body is read.
+  /// Fills the request's caller and params and returns the route, or sets
+  /// `refused` to the answer and returns null. Never throws.
+  const route* authorize(api_request& request,
+                         std::optional<api_response>& refused) const;
+  /// Runs an authorized request's handler. Never throws: any failure is an
+  /// error answer (a 500 carries an error id; its details go to the log).
+  api_response dispatch(const route& found, api_request& request) const;
+  /// authorize, then dispatch (for tests and fuzzing).
   api_response dispatch(api_request& request) const;
-  /// Matches and authenticates only (for WebSocket upgrades): an error
-  /// response, or nothing with the request's caller and params filled in.
-  std::optional<api_response> authorize(api_request& request) const;
   /// For an authorized events route: which stream, or an error response
   /// (unknown run, bad `after`).
   std::optional<api_response> check_stream(const api_request& request,
@@ -45,15 +57,14 @@ public:
   core& owner() const { return core_; }
 
 private:
-  std::optional<api_response> authorize(api_request& request,
-                                        const route*& found) const;
-
   core& core_;
-  std::string admin_token_;
+  std::string admin_token_hash_;  // persistence::hash_token of it
   std::vector<route> routes_;
 };
 
-/// All routes of the API, in one list (routes.cpp).
-void add_api_routes(router& r);
+/// All routes of the API, in one list (routes.cpp). Entry writes take
+/// bodies up to `entry_body_limit`; every other route up to
+/// default_body_limit.
+void add_api_routes(router& r, size_t entry_body_limit);
 
 } // namespace downhill::http

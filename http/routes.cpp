@@ -7,12 +7,12 @@
 
 namespace downhill::http {
 
-void add_api_routes(router& r) {
+void add_api_routes(router& r, size_t entry_body_limit) {
   const std::string org = "/api/v1/orgs/{org}";
   const std::string env = org + "/environments/{env}";
   auto add = [&](const char* method, std::string pattern, access needs,
-                 auto handle) {
-    r.add({method, std::move(pattern), needs, checked(handle)});
+                 auto handle, size_t body_limit = default_body_limit) {
+    r.add({method, std::move(pattern), needs, checked(handle), body_limit});
   };
   add("GET", "/healthz", access::anyone, [](core&, const api_request&) {
     return json_response(200, R"({"status":"ok"})");
@@ -38,7 +38,8 @@ void add_api_routes(router& r) {
   add("DELETE", env, access::organization, delete_environment);
 
   add("GET", env + "/entries", access::organization, list_entries);
-  add("PUT", env + "/entries/{id}", access::organization, put_entry);
+  add("PUT", env + "/entries/{id}", access::organization, put_entry,
+      entry_body_limit);
   add("GET", env + "/entries/{id}", access::organization, get_entry);
   add("DELETE", env + "/entries/{id}", access::organization, delete_entry);
   add("GET", env + "/entries/{id}/versions", access::organization,
@@ -74,9 +75,9 @@ void add_api_routes(router& r) {
   // Event streams answer WebSocket upgrades (server.cpp); a plain GET is
   // told so.
   auto websocket_only = [](core&, const api_request&) {
-    return api_response{426, R"({"error":{"code":"upgrade_required",)"
-                             R"("message":"This is a WebSocket endpoint: )"
-                             R"(connect with a WebSocket client."}})"};
+    return error_response(make_error(error_code::upgrade_required,
+                                     "This is a WebSocket endpoint: connect "
+                                     "with a WebSocket client."));
   };
   add("GET", org + "/events", access::organization, websocket_only);
   add("GET", org + "/runs/{run}/events", access::organization,

@@ -1,20 +1,28 @@
 #include "http/server.hpp"
 
+#include "http/connection_limits.hpp"
+#include "http/fair_share.hpp"
+#include "http/request_adapter.hpp"
 #include "http/router.hpp"
-#include "http/url.hpp"
+#include "http/server_log.hpp"
 #include "http/websocket_session.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
-#include <iostream>
+#include <malloc.h>
+#include <sys/resource.h>
+
+#include <limits>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -28,125 +36,237 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+/// How long a connection may sit between requests, and how long a client
+/// may take to send a request's headers or body.
 constexpr auto idle_timeout = std::chrono::seconds(60);
+constexpr auto request_timeout = std::chrono::seconds(30);
+constexpr size_t header_limit = 16 * 1024;
 
-void fail(beast::error_code ec, const char* what) {
-  if (ec == asio::error::operation_aborted || ec == bhttp::error::end_of_stream
-      || ec == beast::error::timeout)
-    return;
-  std::cerr << "downhill: http " << what << ": " << ec.message() << "\n";
+rate_limited_log malformed_log{"malformed HTTP request"};
+rate_limited_log refused_log{"connection refused"};
+rate_limited_log accept_log{"accept failed"};
+rate_limited_log network_log{"connection error"};
+
+/// Errors that only mean the peer went away or was too slow.
+bool is_disconnect(beast::error_code ec) {
+  return ec == asio::error::operation_aborted
+         || ec == bhttp::error::end_of_stream
+         || ec == bhttp::error::partial_message || ec == beast::error::timeout
+         || ec == asio::error::eof || ec == asio::error::connection_reset
+         || ec == asio::error::broken_pipe;
 }
 
-api_request to_api_request(const bhttp::request<bhttp::string_body>& req) {
-  api_request out;
-  out.method = std::string{req.method_string()};
-  split_target(std::string{req.target()}, out.path, out.query);
-  out.body = req.body();
-  auto auth = req[bhttp::field::authorization];
-  constexpr std::string_view bearer = "Bearer ";
-  if (auth.size() > bearer.size()
-      && std::string_view{auth.data(), bearer.size()} == bearer)
-    out.bearer_token = std::string{auth.substr(bearer.size())};
-  return out;
+api_response too_large(size_t limit) {
+  return error_response(make_error(
+    error_code::payload_too_large,
+    "The body is larger than the " + std::to_string(limit / 1024)
+      + " KiB this route accepts."));
 }
 
-/// One HTTP connection: read a request, hand it to the pool, write the
-/// answer, repeat while the client keeps the connection alive.
+/// The answer to a request Beast could not parse, where HTTP allows one.
+api_response malformed_answer(beast::error_code ec) {
+  if (ec == bhttp::error::header_limit)
+    return error_response(make_error(
+      error_code::header_too_large,
+      "The request's headers are larger than the "
+        + std::to_string(header_limit / 1024) + " KiB this server accepts."));
+  if (ec == bhttp::error::bad_version)
+    return error_response(
+      make_error(error_code::version_not_supported,
+                 "This server speaks HTTP/1.0 and HTTP/1.1 only."));
+  return error_response(make_error(
+    error_code::bad_request, "The request is not valid HTTP/1.1 ("
+                               + ec.message() + ")."));
+}
+
+/// One HTTP connection: read a request's headers, check its route and token,
+/// read its body (bounded by the route), hand it to the pool under its
+/// organization's share, write the answer; repeat while kept alive.
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
   http_session(tcp::socket&& socket, const router& routes,
-               asio::thread_pool& pool, size_t body_limit)
+               asio::thread_pool& pool, fair_share& shares,
+               std::shared_ptr<void> ticket)
     : stream_(std::move(socket)), routes_(routes), pool_(pool),
-      body_limit_(body_limit) {
+      shares_(shares), ticket_(std::move(ticket)) {
   }
 
   void run() {
     asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&http_session::do_read,
+                   beast::bind_front_handler(&http_session::do_read_header,
                                              shared_from_this()));
   }
 
 private:
-  void do_read() {
-    parser_.emplace();
-    parser_->body_limit(body_limit_);
-    parser_->header_limit(16 * 1024);
+  void do_read_header() {
+    route_ = nullptr;
+    request_ = api_request{};
+    header_parser_.emplace();
+    header_parser_->header_limit(header_limit);
+    // The body's limit depends on the route: checked once it is known.
+    header_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream_.expires_after(idle_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&http_session::on_read,
-                                                shared_from_this()));
+    bhttp::async_read_header(
+      stream_, buffer_, *header_parser_,
+      beast::bind_front_handler(&http_session::on_header, shared_from_this()));
   }
 
-  void on_read(beast::error_code ec, std::size_t) {
-    if (ec == bhttp::error::body_limit) {
-      api_response too_large{413,
-                             R"({"error":{"code":"payload_too_large",)"
-                             R"("message":"The body is larger than the )"
-                               + std::to_string(body_limit_)
-                               + R"( bytes this server accepts."}})"};
-      keep_alive_ = false;
-      return send(std::move(too_large));
-    }
+  /// The route and the token are checked here, on the headers: a request
+  /// that will be refused never gets its body read into memory.
+  void on_header(beast::error_code ec, std::size_t) {
     if (ec)
-      return fail(ec, "read");
-    auto request = parser_->release();
-    keep_alive_ = request.keep_alive();
-    version_ = request.version();
-    if (websocket::is_upgrade(request))
+      return on_read_error(ec);
+    try {
+      auto& header = header_parser_->get();
+      version_ = header.version();
+      keep_alive_ = header.keep_alive();
+      request_ = request_from_header(header);
+      std::optional<api_response> refused;
+      route_ = routes_.authorize(request_, refused);
+      if (!route_) {
+        // The body, if any, is left unread: the connection cannot be
+        // reused after it.
+        if (header_parser_->content_length().value_or(0) > 0
+            || header_parser_->chunked())
+          keep_alive_ = false;
+        return send(std::move(*refused));
+      }
+    } catch (const std::exception& e) {
+      keep_alive_ = false;
+      return send(error_response(
+        make_error(error_code::internal, std::string{"headers: "} + e.what())));
+    }
+    // Beast checks a declared Content-Length against the limit while it
+    // parses the headers, before the route is known: check it here.
+    if (header_parser_->content_length().value_or(0) > route_->body_limit) {
+      keep_alive_ = false;
+      return send(too_large(route_->body_limit));
+    }
+    body_parser_.emplace(std::move(*header_parser_));
+    header_parser_.reset();
+    body_parser_->body_limit(route_->body_limit);  // chunked bodies
+    stream_.expires_after(request_timeout);
+    bhttp::async_read(
+      stream_, buffer_, *body_parser_,
+      beast::bind_front_handler(&http_session::on_body, shared_from_this()));
+  }
+
+  void on_body(beast::error_code ec, std::size_t) {
+    if (ec)
+      return on_read_error(ec);
+    auto request = body_parser_->release();
+    body_parser_.reset();
+    request_.body = std::move(request.body());
+    if (websocket::is_upgrade(request) && is_event_stream(*route_))
       return upgrade(std::move(request));
-    // The handler may wait on SQLite or on an actor: never on this thread.
-    asio::post(pool_, [self = shared_from_this(),
-                       api = to_api_request(request)]() mutable {
-      auto response = self->routes_.dispatch(api);
+    if (route_->needs == access::anyone) {
+      // The health check and the dashboard's files are constant answers:
+      // served here, so they keep answering while the pool is busy.
+      return send(routes_.dispatch(*route_, request_));
+    }
+    auto key = organization_key();
+    bool queued = shares_.submit(key, [self = shared_from_this()] {
+      auto response = self->routes_.dispatch(*self->route_, self->request_);
       asio::post(self->stream_.get_executor(),
                  [self, response = std::move(response)]() mutable {
                    self->send(std::move(response));
                  });
     });
+    if (!queued)
+      send(too_many_requests());
   }
 
-  /// A WebSocket upgrade: authenticated and checked on the pool (the run
-  /// must exist), then the connection becomes an event stream.
+  /// A failed read: a disconnect ends the session quietly; anything else
+  /// was malformed HTTP and gets an answer, then the connection closes.
+  void on_read_error(beast::error_code ec) {
+    if (is_disconnect(ec)) {
+      if (ec != bhttp::error::end_of_stream && ec != asio::error::eof
+          && ec != asio::error::operation_aborted)
+        network_log.event(ec.message());
+      return;
+    }
+    if (ec != bhttp::error::body_limit)
+      malformed_log.event(ec.message());
+    keep_alive_ = false;
+    if (version_ != 10 && version_ != 11)
+      version_ = 11;
+    if (ec == bhttp::error::body_limit)
+      return send(too_large(route_ ? route_->body_limit : 0));
+    send(malformed_answer(ec));
+  }
+
+  static bool is_event_stream(const route& r) {
+    auto& p = r.pattern;
+    return p.size() >= 7 && p.compare(p.size() - 7, 7, "/events") == 0;
+  }
+
+  /// Requests for one organization share its slots; the rest (admin
+  /// routes, /api/v1/me) share the slots of the empty key.
+  std::string organization_key() const {
+    auto org = request_.params.find("org");
+    return org == request_.params.end() ? std::string{} : org->second;
+  }
+
+  api_response too_many_requests() const {
+    return error_response(make_error(
+      error_code::too_many_requests,
+      "This organization has too many requests in progress; retry shortly."));
+  }
+
+  /// A WebSocket upgrade: checked on the pool (the run must exist), then
+  /// the connection becomes an event stream.
   void upgrade(bhttp::request<bhttp::string_body> request) {
-    auto api = to_api_request(request);
-    if (api.bearer_token.empty() && api.query.count("token"))
-      api.bearer_token = api.query["token"]; // browsers cannot set headers
-    asio::post(pool_, [self = shared_from_this(), api = std::move(api),
-                       request = std::move(request)]() mutable {
-      event_stream_request what;
-      std::optional<api_response> refused;
-      try {
-        refused = self->routes_.authorize(api);
-        if (!refused)
-          refused = self->routes_.check_stream(api, what);
-      } catch (const std::exception& e) {
-        refused = error_response(make_error(error_code::internal, e.what()));
-      }
-      asio::post(self->stream_.get_executor(),
-                 [self, refused = std::move(refused), what = std::move(what),
-                  request = std::move(request)]() mutable {
-                   if (refused) {
-                     self->keep_alive_ = false;
-                     return self->send(std::move(*refused));
-                   }
-                   start_websocket_session(self->stream_.release_socket(),
-                                           self->routes_.owner(), self->pool_,
-                                           std::move(what), std::move(request));
-                 });
-    });
+    auto self = shared_from_this();
+    bool queued = shares_.submit(
+      organization_key(),
+      [self, request = std::move(request)]() mutable {
+        event_stream_request what;
+        std::optional<api_response> refused;
+        try {
+          refused = self->routes_.check_stream(self->request_, what);
+        } catch (const std::exception& e) {
+          refused = error_response(make_error(
+            error_code::internal, std::string{"event stream: "} + e.what()));
+        }
+        asio::post(self->stream_.get_executor(),
+                   [self, refused = std::move(refused), what = std::move(what),
+                    request = std::move(request)]() mutable {
+                     self->on_upgrade_checked(std::move(refused),
+                                              std::move(what),
+                                              std::move(request));
+                   });
+      });
+    if (!queued) {
+      keep_alive_ = false;
+      send(too_many_requests());
+    }
+  }
+
+  void on_upgrade_checked(std::optional<api_response> refused,
+                          event_stream_request what,
+                          bhttp::request<bhttp::string_body> request) {
+    if (refused) {
+      keep_alive_ = false;
+      return send(std::move(*refused));
+    }
+    start_websocket_session(stream_.release_socket(), routes_.owner(), pool_,
+                            std::move(what), std::move(request),
+                            std::move(ticket_));
   }
 
   void send(api_response response) {
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
       static_cast<bhttp::status>(response.status), version_);
     res->set(bhttp::field::server, "downhill");
+    if (response.status == 429)
+      res->set(bhttp::field::retry_after, "1");
     if (response.status != 204) {
       res->set(bhttp::field::content_type, response.content_type);
       res->body() = std::move(response.body);
     }
     res->keep_alive(keep_alive_);
     res->prepare_payload();
-    stream_.expires_after(idle_timeout);
+    stream_.expires_after(request_timeout);
     bhttp::async_write(stream_, *res,
                        [self = shared_from_this(), res](beast::error_code ec,
                                                         std::size_t) {
@@ -155,33 +275,42 @@ private:
   }
 
   void on_write(beast::error_code ec) {
-    if (ec)
-      return fail(ec, "write");
+    if (ec) {
+      if (!is_disconnect(ec))
+        network_log.event(ec.message());
+      return;
+    }
     if (!keep_alive_) {
       beast::error_code ignored;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
       return;
     }
-    do_read();
+    do_read_header();
   }
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request_parser<bhttp::empty_body>> header_parser_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> body_parser_;
   const router& routes_;
   asio::thread_pool& pool_;
-  size_t body_limit_;
+  fair_share& shares_;
+  std::shared_ptr<void> ticket_;  // counts this connection against the caps
+  api_request request_;           // the request being served
+  const route* route_ = nullptr;
   bool keep_alive_ = false;
   unsigned version_ = 11;
 };
 
-/// Accepts connections and starts a session for each.
+/// Accepts connections within the caps and starts a session for each.
 class listener : public std::enable_shared_from_this<listener> {
 public:
   listener(asio::io_context& ioc, tcp::endpoint endpoint, const router& routes,
-           asio::thread_pool& pool, size_t body_limit)
-    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), routes_(routes),
-      pool_(pool), body_limit_(body_limit) {
+           asio::thread_pool& pool, fair_share& shares,
+           std::shared_ptr<connection_limits> limits)
+    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), retry_timer_(ioc),
+      trim_timer_(ioc), routes_(routes), pool_(pool), shares_(shares),
+      limits_(std::move(limits)) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -190,12 +319,17 @@ public:
 
   uint16_t port() const { return acceptor_.local_endpoint().port(); }
 
-  void run() { do_accept(); }
+  void run() {
+    do_accept();
+    schedule_trim();
+  }
 
   void stop() {
     asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
       beast::error_code ignored;
       self->acceptor_.close(ignored);
+      self->retry_timer_.cancel();
+      self->trim_timer_.cancel();
     });
   }
 
@@ -207,37 +341,140 @@ private:
   }
 
   void on_accept(beast::error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted)
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open())
       return;
     if (ec)
-      fail(ec, "accept");
-    else
-      std::make_shared<http_session>(std::move(socket), routes_, pool_,
-                                     body_limit_)
-        ->run();
+      return back_off(ec);
+    retry_delay_ = std::chrono::milliseconds(0);
+    admit(std::move(socket));
     do_accept();
+  }
+
+  /// Out of file descriptors (or memory), accept fails at once for as long
+  /// as the condition lasts: retrying at once would spin a core and flood
+  /// the log. Wait, longer each time up to a second, while the connections
+  /// already open are served as usual.
+  void back_off(beast::error_code ec) {
+    accept_log.event(ec.message() + "; open connections "
+                     + std::to_string(limits_->open()));
+    retry_delay_ = std::min<std::chrono::milliseconds>(
+      std::max(retry_delay_ * 2, std::chrono::milliseconds(10)),
+      std::chrono::seconds(1));
+    retry_timer_.expires_after(retry_delay_);
+    retry_timer_.async_wait([self = shared_from_this()](beast::error_code e) {
+      if (!e)
+        self->do_accept();
+    });
+  }
+
+  void admit(tcp::socket socket) {
+    beast::error_code ec;
+    auto peer = socket.remote_endpoint(ec);
+    auto address = ec ? std::string{"?"} : peer.address().to_string();
+    connection_limits::verdict why{};
+    auto ticket = limits_->admit(address, why);
+    if (ticket) {
+      std::make_shared<http_session>(std::move(socket), routes_, pool_,
+                                     shares_, std::move(ticket))
+        ->run();
+      return;
+    }
+    refused_log.event(why == connection_limits::verdict::server_full
+                        ? "the server is at its connection limit"
+                        : "too many connections from " + address);
+    refuse(std::move(socket), why);
+  }
+
+  /// Tells a refused client why in one best-effort write (never blocks: the
+  /// kernel's send buffer takes a few hundred bytes), then closes.
+  static void refuse(tcp::socket socket, connection_limits::verdict why) {
+    auto answer = error_response(
+      why == connection_limits::verdict::server_full
+        ? make_error(error_code::unavailable,
+                     "The server has too many connections; retry shortly.")
+        : make_error(error_code::too_many_requests,
+                     "Too many connections from your address; close some "
+                     "and retry."));
+    auto status = answer.status == 503 ? "503 Service Unavailable"
+                                       : "429 Too Many Requests";
+    auto text = std::string{"HTTP/1.1 "} + status
+                + "\r\nServer: downhill\r\nContent-Type: application/json"
+                  "\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: "
+                + std::to_string(answer.body.size()) + "\r\n\r\n"
+                + answer.body;
+    beast::error_code ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(asio::buffer(text), ignored);
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+  }
+
+  /// Gives freed memory back to the system once load has passed: glibc
+  /// keeps freed heap pages of its per-thread arenas otherwise, and a burst
+  /// of connections would leave the server's RSS high for good.
+  void schedule_trim() {
+    trim_timer_.expires_after(std::chrono::seconds(5));
+    trim_timer_.async_wait([self = shared_from_this()](beast::error_code e) {
+      if (e)
+        return;
+      auto closed = self->limits_->closed();
+      if (closed != self->closed_at_last_trim_) {
+        self->closed_at_last_trim_ = closed;
+        malloc_trim(0);
+      }
+      self->schedule_trim();
+    });
   }
 
   asio::io_context& ioc_;
   tcp::acceptor acceptor_;
+  asio::steady_timer retry_timer_;
+  asio::steady_timer trim_timer_;
   const router& routes_;
   asio::thread_pool& pool_;
-  size_t body_limit_;
+  fair_share& shares_;
+  std::shared_ptr<connection_limits> limits_;
+  std::chrono::milliseconds retry_delay_{0};
+  uint64_t closed_at_last_trim_ = 0;
 };
+
+/// The connection cap when none is given: what the file descriptor limit
+/// allows, keeping room for data files, SQLite journals and the log.
+size_t default_max_connections() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+    return 8192;
+  auto reserve = rlim_t{256};
+  auto usable = limit.rlim_cur > 2 * reserve ? limit.rlim_cur - reserve
+                                             : limit.rlim_cur / 2;
+  return static_cast<size_t>(std::min<rlim_t>(usable, 65536));
+}
 
 } // namespace
 
 struct server::impl {
   impl(core& c, server_options opts)
-    : options(std::move(opts)), routes(c, options.admin_token),
-      pool(options.worker_threads) {
-    add_api_routes(routes);
+    : options(std::move(opts)), routes(c, options.admin_token_hash),
+      pool(options.worker_threads),
+      shares(pool, options.per_organization_running,
+             options.per_organization_waiting),
+      limits(std::make_shared<connection_limits>(
+        options.max_connections != 0 ? options.max_connections
+                                     : default_max_connections(),
+        options.max_connections_per_address)) {
+    add_api_routes(routes, options.body_limit);
   }
 
   server_options options;
   router routes;
   asio::thread_pool pool;
+  fair_share shares;
+  std::shared_ptr<connection_limits> limits;
   asio::io_context ioc;
+  // Signals are caught from start(): a SIGTERM that arrives right after
+  // the server says it listens still stops it gracefully.
+  asio::io_context signals_ioc;
+  std::optional<asio::signal_set> signals;
   std::shared_ptr<listener> accept;
   std::vector<std::thread> threads;
 };
@@ -252,21 +489,33 @@ server::~server() {
 
 uint16_t server::start() {
   auto& o = impl_->options;
+  impl_->signals.emplace(impl_->signals_ioc, SIGINT, SIGTERM);
+  impl_->signals->async_wait([](beast::error_code, int) {});
   tcp::endpoint endpoint{asio::ip::make_address(o.host), o.port};
   impl_->accept = std::make_shared<listener>(impl_->ioc, endpoint,
                                              impl_->routes, impl_->pool,
-                                             o.body_limit);
+                                             impl_->shares, impl_->limits);
   impl_->accept->run();
   for (unsigned i = 0; i < o.io_threads; ++i)
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+    impl_->threads.emplace_back([this] {
+      // A handler that throws must not take the network thread (and the
+      // process) with it: log it and keep running.
+      for (;;) {
+        try {
+          impl_->ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          log_line(std::string{"network thread: "} + e.what());
+        } catch (...) {
+          log_line("network thread: unknown exception");
+        }
+      }
+    });
   return impl_->accept->port();
 }
 
 void server::wait_for_signal() {
-  asio::io_context signals_ioc;
-  asio::signal_set signals{signals_ioc, SIGINT, SIGTERM};
-  signals.async_wait([](beast::error_code, int) {});
-  signals_ioc.run();
+  impl_->signals_ioc.run();
 }
 
 void server::stop() {

@@ -16,10 +16,21 @@ namespace downhill::http {
 struct server_options {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;      // 0: any free port
-  std::string admin_token;
+  /// persistence::hash_token() of the admin token: the router compares
+  /// the presented token's hash with it.
+  std::string admin_token_hash;
   unsigned io_threads = 2;
-  unsigned worker_threads = 8;
+  unsigned worker_threads = 16;
+  /// The largest body any route takes (entries); most take far less.
   size_t body_limit = 1024 * 1024;
+  /// Open connections in all (0: from the file descriptor limit, leaving
+  /// room for the data files) and from one client address.
+  size_t max_connections = 0;
+  size_t max_connections_per_address = 512;
+  /// Handlers one organization may run at once, and requests it may have
+  /// waiting beyond those (more answer 429).
+  size_t per_organization_running = 4;
+  size_t per_organization_waiting = 64;
 };
 
 class server {
@@ -29,7 +40,7 @@ public:
 
   /// Binds and starts serving; returns the port actually bound.
   uint16_t start();
-  /// Blocks until SIGINT or SIGTERM.
+  /// Blocks until SIGINT or SIGTERM (caught from start() on).
   void wait_for_signal();
   /// Stops accepting, finishes the requests in flight, joins the threads.
   void stop();

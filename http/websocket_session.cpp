@@ -1,6 +1,8 @@
 #include "http/websocket_session.hpp"
 
 #include "actors/clock.hpp"
+#include "http/json_limits.hpp"
+#include "http/server_log.hpp"
 #include "persistence/control_plane.hpp"
 #include "persistence/record_json.hpp"
 
@@ -9,7 +11,6 @@
 #include <boost/beast/websocket.hpp>
 
 #include <deque>
-#include <iostream>
 #include <map>
 
 namespace downhill::http {
@@ -26,14 +27,21 @@ namespace {
 /// counts as too slow: it is then closed (1008) rather than buffered.
 constexpr size_t queue_limit = 256;
 
+/// Clients have nothing to say on an event stream; anything larger than a
+/// close or pong frame is refused instead of buffered (Beast's default
+/// would accept 16 MiB).
+constexpr size_t client_message_limit = 4096;
+
 class websocket_session
   : public std::enable_shared_from_this<websocket_session> {
   using bhttp_request = beast::http::request<beast::http::string_body>;
 
 public:
   websocket_session(tcp::socket&& socket, core& c, asio::thread_pool& pool,
-                    event_stream_request what)
+                    event_stream_request what,
+                    std::shared_ptr<void> connection_ticket)
     : ws_(std::move(socket)), core_(c), pool_(pool), what_(std::move(what)),
+      connection_ticket_(std::move(connection_ticket)),
       delivered_seq_(what_.after) {
     if (what_.run_id != 0)
       last_seq_[what_.run_id] = what_.after;
@@ -51,6 +59,7 @@ public:
       std::chrono::seconds(60),  // idle: no pong for this long means dead
       true};                     // ping when idle
     ws_.set_option(timeouts);
+    ws_.read_message_max(client_message_limit);
     ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) {
         res.set(beast::http::field::server, "downhill");
@@ -104,7 +113,7 @@ private:
           }
         });
       } catch (const std::exception& e) {
-        std::cerr << "downhill: event stream: " << e.what() << "\n";
+        log_line(std::string{"event stream: "} + e.what());
       }
       asio::post(self->ws_.get_executor(),
                  [self, summary = std::move(summary),
@@ -150,7 +159,7 @@ private:
     frame.org_id = what_.org_id;
     frame.run_id = what_.run_id;
     frame.kind = kind;
-    frame.text = std::make_shared<const std::string>(body.dump());
+    frame.text = std::make_shared<const std::string>(safe_dump(body));
     return frame;
   }
 
@@ -244,6 +253,7 @@ private:
   core& core_;
   asio::thread_pool& pool_;
   event_stream_request what_;
+  std::shared_ptr<void> connection_ticket_;  // counts this connection
   bhttp_request upgrade_;
   beast::flat_buffer read_buffer_;
   uint64_t subscription_ = 0;
@@ -262,9 +272,11 @@ private:
 void start_websocket_session(
   tcp::socket&& socket, core& c, asio::thread_pool& pool,
   event_stream_request what,
-  beast::http::request<beast::http::string_body> upgrade) {
+  beast::http::request<beast::http::string_body> upgrade,
+  std::shared_ptr<void> connection_ticket) {
   std::make_shared<websocket_session>(std::move(socket), c, pool,
-                                      std::move(what))
+                                      std::move(what),
+                                      std::move(connection_ticket))
     ->run(std::move(upgrade));
 }
 

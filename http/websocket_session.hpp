@@ -10,12 +10,17 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/http.hpp>
 
+#include <memory>
+
 namespace downhill::http {
 
 /// Takes over an upgraded connection and runs the stream until it closes.
+/// The ticket counts the connection against the server's limits until the
+/// session ends.
 void start_websocket_session(
   boost::asio::ip::tcp::socket&& socket, core& c,
   boost::asio::thread_pool& pool, event_stream_request what,
-  boost::beast::http::request<boost::beast::http::string_body> upgrade);
+  boost::beast::http::request<boost::beast::http::string_body> upgrade,
+  std::shared_ptr<void> connection_ticket);
 
 } // namespace downhill::http

@@ -220,10 +220,12 @@ bool content_store::delete_entry(const std::string& id) {
 }
 
 std::vector<entry_version_record>
-content_store::versions(const std::string& entry_id) {
+content_store::versions(const std::string& entry_id, int64_t after_version,
+                        int64_t limit) {
   statement_use list{content_, "SELECT version, title, at FROM entry_versions "
-                               "WHERE entry_id = ? ORDER BY version"};
-  list->bind(1, entry_id);
+                               "WHERE entry_id = ? AND version > ? "
+                               "ORDER BY version LIMIT ?"};
+  list->bind(1, entry_id).bind(2, after_version).bind(3, limit);
   std::vector<entry_version_record> result;
   while (list->step())
     result.push_back({list->int_column(0), list->text_column(1),
@@ -257,10 +259,14 @@ void content_store::put_settings_json(const std::string& json) {
   put->bind(1, json).run();
 }
 
-std::vector<named_item> content_store::list_items(unsynced_kind kind) {
+std::vector<named_item> content_store::list_items(unsynced_kind kind,
+                                                  int64_t after_id,
+                                                  int64_t limit) {
   statement_use list{content_, std::string{"SELECT id, name, json, created_at "
                                            "FROM "}
-                                 + kind_table(kind) + " ORDER BY id"};
+                                 + kind_table(kind)
+                                 + " WHERE id > ? ORDER BY id LIMIT ?"};
+  list->bind(1, after_id).bind(2, limit);
   std::vector<named_item> result;
   while (list->step())
     result.push_back({list->int_column(0), list->text_column(1),
@@ -277,6 +283,13 @@ named_item content_store::add_item(unsynced_kind kind, const std::string& name,
   return {content_.last_insert_rowid(), name, attributes_json, now};
 }
 
+int64_t content_store::count_items(unsynced_kind kind) {
+  statement_use count{content_, std::string{"SELECT count(*) FROM "}
+                                  + kind_table(kind)};
+  count->step();
+  return count->int_column(0);
+}
+
 int64_t content_store::entry_count() {
   statement_use count{content_, "SELECT count(*) FROM entries"};
   count->step();
@@ -284,7 +297,13 @@ int64_t content_store::entry_count() {
 }
 
 std::string to_fts_query(const std::string& text) {
-  std::istringstream words{text};
+  // Control characters (a NUL above all) are word separators: they would
+  // otherwise end up inside an FTS5 string, which SQLite refuses.
+  auto cleaned = text;
+  for (auto& c : cleaned)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      c = ' ';
+  std::istringstream words{cleaned};
   std::string word;
   std::string query;
   while (words >> word) {

@@ -76,13 +76,20 @@ public:
   std::vector<entry_record> list_entries(const std::string& after,
                                          int64_t limit);
   bool delete_entry(const std::string& id);
-  std::vector<entry_version_record> versions(const std::string& entry_id);
+  /// An entry's versions after `after_version`, oldest first; at most
+  /// `limit` (-1: all).
+  std::vector<entry_version_record> versions(const std::string& entry_id,
+                                             int64_t after_version = 0,
+                                             int64_t limit = -1);
   std::vector<search_hit> search(const std::string& text, int64_t limit);
 
   std::string settings_json();
   void put_settings_json(const std::string& json);
 
-  std::vector<named_item> list_items(unsynced_kind kind);
+  /// Items with an id above `after_id`, by id; at most `limit` (-1: all).
+  std::vector<named_item> list_items(unsynced_kind kind, int64_t after_id = 0,
+                                     int64_t limit = -1);
+  int64_t count_items(unsynced_kind kind);
   named_item add_item(unsynced_kind kind, const std::string& name,
                       const std::string& attributes_json,
                       const std::string& now);

@@ -1,7 +1,10 @@
 // Open content stores kept for reuse. Opening an environment's two files
 // costs more than most requests (schema reads; and the last close of a WAL
 // database checkpoints and syncs it), so idle stores wait here, keyed by
-// environment and generation.
+// environment and generation. The pool is bounded in all, not only per
+// environment: each idle store holds six file descriptors (two databases,
+// their WAL and shared-memory files), and idle tenants must not use up the
+// server's descriptors. The environment used least recently gives way.
 #pragma once
 
 #include "persistence/content_store.hpp"
@@ -50,11 +53,21 @@ private:
                  std::unique_ptr<content_store> store);
 
   static constexpr size_t max_idle_per_environment = 4;
+  static constexpr size_t max_idle_in_all = 64;
+
+  struct idle_stores {
+    std::vector<std::unique_ptr<content_store>> stores;
+    uint64_t last_returned = 0;  // a tick of `clock_`
+  };
+
+  /// The idle stores of the environment returned to least recently.
+  std::map<std::pair<int64_t, int64_t>, idle_stores>::iterator
+  least_recent();
 
   std::mutex mutex_;
-  std::map<std::pair<int64_t, int64_t>,
-           std::vector<std::unique_ptr<content_store>>>
-    idle_;
+  std::map<std::pair<int64_t, int64_t>, idle_stores> idle_;
+  size_t idle_count_ = 0;
+  uint64_t clock_ = 0;
 };
 
 } // namespace downhill::persistence

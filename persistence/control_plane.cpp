@@ -82,6 +82,12 @@ CREATE TABLE logs (
 ALTER TABLE jobs ADD COLUMN next_run_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN last_fired_at INTEGER NOT NULL DEFAULT 0;
 )sql",
+  // 3: a firing skipped because the job's previous run still waits.
+  R"sql(
+ALTER TABLE jobs ADD COLUMN skipped_firings INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN last_skipped_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN last_skip_reason TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr int64_t application_id = 0x64686370; // "dhcp"
@@ -97,7 +103,8 @@ constexpr const char* job_columns
     "j.target_environment, j.display_name, j.schedule, j.state, "
     "j.created_by, j.created_at, "
     "(SELECT coalesce(max(id), 0) FROM runs WHERE job_id = j.id), "
-    "j.next_run_at, j.last_fired_at";
+    "j.next_run_at, j.last_fired_at, j.skipped_firings, j.last_skipped_at, "
+    "j.last_skip_reason";
 
 job_record read_job(statement& s) {
   job_record j;
@@ -115,6 +122,9 @@ job_record read_job(statement& s) {
   j.latest_run_id = s.int_column(11);
   j.next_run_at = s.int_column(12);
   j.last_fired_at = s.int_column(13);
+  j.skipped_firings = s.int_column(14);
+  j.last_skipped_at = s.int_column(15);
+  j.last_skip_reason = s.text_column(16);
   return j;
 }
 
@@ -349,6 +359,12 @@ void control_plane::apply(const run_progress& p) {
   }
   if (p.environment_key != 0 && p.delete_environment)
     delete_environment(p.environment_key);
+  if (p.close_open_tasks) {
+    statement_use close{db_, "UPDATE tasks SET status = 'cancelled' WHERE "
+                             "run_id = ? AND status IN ('pending', "
+                             "'running')"};
+    close->bind(1, p.run_id).run();
+  }
   tx.commit();
 }
 
@@ -466,6 +482,28 @@ void control_plane::update_schedule_state(const schedule_state& s) {
   set->bind(4, s.job_id).run();
 }
 
+void control_plane::record_skipped_firing(const skipped_firing& skip) {
+  statement_use set{db_, "UPDATE jobs SET skipped_firings = skipped_firings "
+                         "+ 1, last_skipped_at = ?, last_skip_reason = ? "
+                         "WHERE id = ?"};
+  set->bind(1, skip.at).bind(2, skip.reason).bind(3, skip.job_id).run();
+}
+
+std::vector<unfinished_run>
+control_plane::unfinished_runs(const std::string& org_id) {
+  statement_use list{db_, "SELECT r.id, r.status, j.type, j.base_environment, "
+                          "j.target_environment FROM runs r JOIN jobs j ON "
+                          "j.id = r.job_id WHERE r.status IN ('running', "
+                          "'queued') AND r.org_id = ? ORDER BY r.id"};
+  list->bind(1, org_id);
+  std::vector<unfinished_run> result;
+  while (list->step())
+    result.push_back({list->int_column(0), list->text_column(1),
+                      list->text_column(2), list->text_column(3),
+                      list->text_column(4)});
+  return result;
+}
+
 std::vector<job_record> control_plane::list_recurring_jobs() {
   statement_use list{db_, std::string{"SELECT "} + job_columns
                             + " FROM jobs j WHERE j.state IN ('active', "
@@ -481,6 +519,23 @@ std::vector<job_record> control_plane::list_jobs(const std::string& org_id) {
                             + " FROM jobs j WHERE j.org_id = ? AND j.state != "
                               "'deleted' ORDER BY j.id DESC"};
   list->bind(1, org_id);
+  std::vector<job_record> result;
+  while (list->step())
+    result.push_back(read_job(*list));
+  return result;
+}
+
+std::vector<job_record> control_plane::list_jobs_page(const std::string& org_id,
+                                                      int64_t before_id,
+                                                      int64_t limit,
+                                                      bool recurring_only) {
+  statement_use list{
+    db_, std::string{"SELECT "} + job_columns
+           + " FROM jobs j WHERE j.org_id = ? AND j.id < ? AND "
+           + (recurring_only ? "j.state IN ('active', 'paused')"
+                             : "j.state != 'deleted'")
+           + " ORDER BY j.id DESC LIMIT ?"};
+  list->bind(1, org_id).bind(2, before_id).bind(3, limit);
   std::vector<job_record> result;
   while (list->step())
     result.push_back(read_job(*list));

@@ -70,11 +70,18 @@ public:
                                     int64_t limit);
   std::optional<job_record> get_job(const std::string& org_id, int64_t id);
   std::vector<job_record> list_jobs(const std::string& org_id);
+  /// One page of an organization's jobs, newest first, with ids below
+  /// `before_id`; only active or paused recurring ones if `recurring_only`.
+  std::vector<job_record> list_jobs_page(const std::string& org_id,
+                                         int64_t before_id, int64_t limit,
+                                         bool recurring_only);
 
   // -- recurring jobs ---------------------------------------------------------
   /// A recurring job (it has no run yet); returns its id.
   int64_t insert_job(const job_record& job);
   void update_schedule_state(const schedule_state& state);
+  /// Counts a firing that created no run, with its time and reason.
+  void record_skipped_firing(const skipped_firing& skip);
   /// Every active or paused recurring job of every organization.
   std::vector<job_record> list_recurring_jobs();
 
@@ -82,6 +89,8 @@ public:
   /// Marks every run that was running or queued as interrupted, with an
   /// error log line saying why, and returns them.
   std::vector<interrupted_run> interrupt_unfinished_runs(int64_t now);
+  /// The organization's runs that are queued or running, oldest first.
+  std::vector<unfinished_run> unfinished_runs(const std::string& org_id);
   /// Deletes environments left `creating` by a dead process.
   std::vector<int64_t> delete_unfinished_environments();
 

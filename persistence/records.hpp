@@ -46,6 +46,18 @@ struct job_record {
   int64_t latest_run_id = 0;      // 0 when the job has no runs
   int64_t next_run_at = 0;        // recurring and active: next firing
   int64_t last_fired_at = 0;      // recurring: the last slot it fired for
+  // Firings skipped because a run of this job was already waiting (at most
+  // one waits per recurring job), the last one's time and why.
+  int64_t skipped_firings = 0;
+  int64_t last_skipped_at = 0;    // 0: never skipped
+  std::string last_skip_reason;
+};
+
+/// One firing of a recurring job that created no run.
+struct skipped_firing {
+  int64_t job_id = 0;
+  int64_t at = 0;
+  std::string reason;
 };
 
 /// A recurring job's scheduling state, as the scheduler changes it.
@@ -108,6 +120,19 @@ struct run_progress {
   int64_t switch_generation = 0;   // 0: no switch
   bool mark_environment_ready = false;
   bool delete_environment = false; // a Create that did not succeed
+  /// Tasks still pending or running end `cancelled` (a run that ends
+  /// without its run actor: never started, or its actor is gone).
+  bool close_open_tasks = false;
+};
+
+/// A run that is queued or running as the control plane holds it; an
+/// organization's new actor ends the ones its predecessor left behind.
+struct unfinished_run {
+  int64_t run_id = 0;
+  std::string status;  // queued | running
+  std::string type;
+  std::string base_environment;
+  std::string target_environment;
 };
 
 } // namespace downhill::persistence

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 namespace downhill::persistence {
@@ -22,6 +23,20 @@ namespace {
 void check(sqlite3* db, int code, std::string_view context) {
   if (code != SQLITE_OK)
     fail(db, code, context);
+}
+
+/// Why a backup step failed. sqlite3_backup_step does not record its error
+/// on the destination connection (sqlite3_errmsg there says "not an
+/// error"), so the cause comes from the step's own code, plus the OS error
+/// the destination last saw (ENOSPC for a full disk), if any.
+[[noreturn]] void fail_backup_step(sqlite3* destination, int code) {
+  std::string message = "backup step: ";
+  message += sqlite3_errstr(code);
+  if (int os_error = sqlite3_system_errno(destination); os_error != 0)
+    message += std::string{" ("} + std::strerror(os_error) + ")";
+  if (sqlite3_errcode(destination) != SQLITE_OK)
+    message += std::string{"; destination: "} + sqlite3_errmsg(destination);
+  throw storage_error(code, message);
 }
 
 } // namespace
@@ -248,7 +263,7 @@ bool copy_database_impl(database& source, database& destination,
     rc = sqlite3_backup_step(backup, std::max(1, total / 100));
   }
   if (rc != SQLITE_DONE)
-    fail(destination.handle(), rc, "backup step");
+    fail_backup_step(destination.handle(), rc);
   finish.b = nullptr;
   rc = sqlite3_backup_finish(backup);
   check(destination.handle(), rc, "backup finish");

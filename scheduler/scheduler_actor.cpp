@@ -89,7 +89,15 @@ caf::result<api_error> persist_now(scheduler_pointer self,
   self
     ->request(self->state.writer, caf::infinite, persist_atom::value,
               std::move(state), durable_atom::value)
-    .then([=](api_error& e) mutable { promise.deliver(std::move(e)); });
+    .then([=](api_error& e) mutable { promise.deliver(std::move(e)); },
+          [=](caf::error& e) mutable {
+            // The change holds in memory; only its record failed. Say so
+            // rather than stop the scheduler (every organization's jobs).
+            promise.deliver(make_error(error_code::internal,
+                                       "The recurring job's new state could "
+                                       "not be stored: "
+                                         + caf::to_string(e) + "."));
+          });
   return promise;
 }
 
@@ -137,6 +145,11 @@ recurring_scheduler(scheduler_pointer self, control_plane_writer_actor writer,
       if (self->state.jobs.erase(id) == 0)
         return unknown_job(id);
       return persist_now(self, {id, "deleted", 0, 0});
+    },
+    [=](register_atom, const std::string& org_id, fire_target& org) {
+      for (auto& [id, job] : self->state.jobs)
+        if (job.job.org_id == org_id)
+          job.job.org = org;
     },
     [=](tick_atom, uint64_t timer) {
       auto& st = self->state;

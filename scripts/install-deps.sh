@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(build-essential cmake pkg-config libcaf-dev catch2 libboost1.81-dev
           libsqlite3-dev sqlite3 libhowardhinnant-date-dev tzdata
-          nlohmann-json3-dev libcli11-dev ca-certificates
+          nlohmann-json3-dev libcli11-dev libssl-dev ca-certificates
           chromium)  # the dashboard's browser test
 # Node.js runs the browser test; install Debian's if the machine has none.
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)

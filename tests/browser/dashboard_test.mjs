@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { chromium } from "playwright-core";
 
 const [binary, artifacts] = process.argv.slice(2);
-const admin = "browser-test-admin";
+const admin = "browser-test-admin-token-of-32-characters-or-more";
 const dataDir = mkdtempSync(join(tmpdir(), "downhill-browser-"));
 let server;
 let browser;

@@ -1,5 +1,7 @@
 // Recurring jobs over real HTTP: firing, pause and resume, queueing behind a
-// manual run, validation at each firing, and catch-up after a restart.
+// manual run (at most one waiting run per job; skipped firings counted),
+// cancelling a waiting run, the cap per organization, validation at each
+// firing, and catch-up after a restart.
 #include "org_fixture.hpp"
 #include "store_inspector.hpp"
 
@@ -142,12 +144,13 @@ TEST_CASE("a scheduled run that fires during a manual run is queued, then "
   CHECK(f.get_run(manual_id)["status"] == "running");
   CHECK(queued["status"] == "queued");
   CHECK(queued["trigger"] == "schedule");
+  auto done_manual = f.wait_for_run(manual_id);
+  auto done_queued = f.wait_for_run(queued["id"]);
+  // Paused only now: pausing cancels a run of the job that still waits.
   REQUIRE(f.alice.post(f.org_path() + "/recurring-jobs/" + job_id + "/pause",
                        {})
             .status
           == 200);
-  auto done_manual = f.wait_for_run(manual_id);
-  auto done_queued = f.wait_for_run(queued["id"]);
   CHECK(done_manual["status"] == "succeeded");
   INFO("queued run's logs: " << json(f.all_logs(done_queued["id"])).dump());
   CHECK(done_queued["status"] == "succeeded");
@@ -265,4 +268,164 @@ TEST_CASE_METHOD(org_fixture, "a slot missed while the server was down runs "
   CHECK(before_next == static_cast<size_t>(runs_at_stop) + 1);
   // Then the schedule goes on as before.
   wait_for_runs(*this, id, static_cast<size_t>(runs_at_stop) + 2);
+}
+
+namespace {
+
+/// The job's runs that are queued now.
+size_t queued_runs_of(org_fixture& f, const std::string& job_id) {
+  size_t queued = 0;
+  for (auto& run : runs_of(f, job_id))
+    queued += run["status"] == "queued";
+  return queued;
+}
+
+/// A run that was cancelled while it waited: it never started.
+void check_cancelled_unstarted(org_fixture& f, const std::string& run_id,
+                               const std::string& why) {
+  auto run = f.wait_for_run(run_id);
+  CHECK(run["status"] == "cancelled");
+  CHECK(run["started_at"].is_null());
+  CHECK(run["elapsed_ms"] == 0);
+  for (auto& task : run["tasks"])
+    CHECK(task["status"] == "cancelled");
+  auto logs = f.all_logs(run_id);
+  REQUIRE(logs.size() == 1);
+  CHECK(logs[0]["level"] == "warning");
+  auto message = logs[0]["message"].get<std::string>();
+  CHECK(message.find("before it started") != std::string::npos);
+  CHECK(message.find(why) != std::string::npos);
+}
+
+/// A fixture whose manual sync takes a few seconds (paced copies), so that
+/// scheduled firings meet an active run.
+struct slow_sync_fixture : org_fixture {
+  slow_sync_fixture() : org_fixture({"--copy-rate-limit", "2M"}) {
+    fill("main", "base", 32, 128 * 1024);  // about 4 MiB: 2 s and more
+    create_environment("main", "staging");
+  }
+
+  /// Starts a manual sync; returns its run id.
+  std::string start_manual_sync() {
+    auto manual = submit_sync("main", "staging");
+    REQUIRE(manual.status == 201);
+    return manual.data()["run"]["id"];
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(slow_sync_fixture, "a recurring job faster than its runs "
+                                    "keeps one waiting run and counts the "
+                                    "firings it skipped") {
+  auto manual_id = start_manual_sync();
+  auto job = recurring_sync(*this, {{"kind", "interval"}, {"every_seconds", 1}});
+  std::string id = job["id"];
+  // Every poll: never more than one run of the job waits, however many
+  // slots pass while the manual run (and then the job's own) copies.
+  json entry;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  do {
+    CHECK(queued_runs_of(*this, id) <= 1);
+    entry = recurring_entry(*this, id);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (entry["skipped_firings"].get<int>() < 2
+           && std::chrono::steady_clock::now() < until);
+  REQUIRE(entry["skipped_firings"].get<int>() >= 2);
+  CHECK_FALSE(entry["last_skipped_at"].is_null());
+  CHECK(entry["last_skip_reason"].get<std::string>().find("still waiting")
+        != std::string::npos);
+  // Pausing removes the waiting run: it ends cancelled, never started.
+  std::string waiting_id;
+  until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (waiting_id.empty() && std::chrono::steady_clock::now() < until) {
+    for (auto& run : runs_of(*this, id))
+      if (run["status"] == "queued")
+        waiting_id = run["id"];
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE_FALSE(waiting_id.empty());
+  REQUIRE(alice.post(org_path() + "/recurring-jobs/" + id + "/pause", {})
+            .status
+          == 200);
+  CHECK(queued_runs_of(*this, id) == 0);
+  auto waiting = get_run(waiting_id);
+  if (waiting["status"] == "cancelled") {
+    check_cancelled_unstarted(*this, waiting_id, "paused");
+  } else {
+    // It had just started when the pause came: pausing leaves a running
+    // run alone.
+    CHECK(waiting["status"] != "queued");
+  }
+  CHECK(recurring_entry(*this, id)["state"] == "paused");
+  for (auto& run : runs_of(*this, id))
+    wait_for_run(run["id"]);
+  CHECK(wait_for_run(manual_id)["status"] == "succeeded");
+}
+
+TEST_CASE_METHOD(slow_sync_fixture, "a queued run can be cancelled, and "
+                                    "deleting its job cancels the next one, "
+                                    "neither ever starts") {
+  auto manual_id = start_manual_sync();
+  auto job = recurring_sync(*this, {{"kind", "interval"}, {"every_seconds", 1}});
+  std::string id = job["id"];
+  auto queued = wait_for_runs(*this, id, 1)[0];
+  std::string queued_id = queued["id"];
+  REQUIRE(queued["status"] == "queued");
+  auto cancel = alice.post(org_path() + "/runs/" + queued_id + "/cancel", {});
+  REQUIRE(cancel.status == 202);
+  CHECK(cancel.data()["status"] == "cancelling");
+  check_cancelled_unstarted(*this, queued_id, "a user cancelled it");
+  // A manual job still gets 409 while a run is active (one at a time).
+  CHECK(submit_sync("main", "staging").error_code() == "job_in_progress");
+  // The next firing queues a new run; deleting the job cancels it.
+  auto runs = wait_for_runs(*this, id, 2);
+  std::string next_id = runs[0]["id"];
+  bool next_waits = runs[0]["status"] == "queued";
+  REQUIRE(alice.del(org_path() + "/recurring-jobs/" + id).status == 204);
+  // Answered once the waiting run's end is durable: none waits now.
+  CHECK(queued_runs_of(*this, id) == 0);
+  if (next_waits && get_run(next_id)["status"] == "cancelled")
+    check_cancelled_unstarted(*this, next_id, "deleted");
+  // A cancelled run's id cannot be cancelled again.
+  CHECK(alice.post(org_path() + "/runs/" + queued_id + "/cancel", {})
+          .error_code()
+        == "not_running");
+  CHECK(wait_for_run(manual_id)["status"] == "succeeded");
+  for (auto& run : runs_of(*this, id))
+    CHECK(wait_for_run(run["id"])["status"] != "queued");
+}
+
+TEST_CASE_METHOD(org_fixture, "an organization holds at most 100 recurring "
+                              "jobs") {
+  create_environment("main", "staging");
+  std::vector<std::string> ids;
+  for (int i = 0; i < 100; ++i)
+    ids.push_back(recurring_sync(*this, {{"kind", "daily"},
+                                         {"at", "03:00"}})["id"]);
+  auto refused = alice.post(org_path() + "/jobs",
+                            {{"name", "One too many"},
+                             {"type", "sync_environments"},
+                             {"base_environment", "main"},
+                             {"target_environment", "staging"},
+                             {"schedule", {{"kind", "daily"},
+                                           {"at", "03:00"}}}});
+  CHECK(refused.status == 409);
+  CHECK(refused.error_code() == "limit_reached");
+  // A paused job still counts; a deleted one frees its place.
+  REQUIRE(alice.post(org_path() + "/recurring-jobs/" + ids[0] + "/pause", {})
+            .status
+          == 200);
+  CHECK(alice.post(org_path() + "/jobs",
+                   {{"name", "Still too many"},
+                    {"type", "sync_environments"},
+                    {"base_environment", "main"},
+                    {"target_environment", "staging"},
+                    {"schedule", {{"kind", "hourly"}, {"minute", 5}}}})
+          .error_code()
+        == "limit_reached");
+  REQUIRE(alice.del(org_path() + "/recurring-jobs/" + ids[1]).status == 204);
+  recurring_sync(*this, {{"kind", "hourly"}, {"minute", 5}});
+  // Run-now jobs are not limited by it.
+  CHECK(sync_and_wait("main", "staging")["status"] == "succeeded");
 }

@@ -28,8 +28,10 @@ std::filesystem::path fresh_directory() {
 
 } // namespace
 
-server_process::server_process(std::vector<std::string> extra_args)
-  : data_dir_(fresh_directory()), extra_args_(std::move(extra_args)) {
+server_process::server_process(std::vector<std::string> extra_args,
+                               admin_source admin)
+  : data_dir_(fresh_directory()), admin_(admin),
+    extra_args_(std::move(extra_args)) {
   start();
 }
 
@@ -52,9 +54,12 @@ void server_process::start(const std::string& crash_at) {
     close(pipe_fds[0]);
     close(pipe_fds[1]);
     auto data = (data_dir_ / "var").string();
-    std::vector<std::string> args{DOWNHILL_BINARY, "serve",       "--data-dir",
-                                  data,            "--listen",    "127.0.0.1:0",
-                                  "--admin-token", admin_token_};
+    std::vector<std::string> args{DOWNHILL_BINARY, "serve",    "--data-dir",
+                                  data,            "--listen", "127.0.0.1:0"};
+    if (admin_ == admin_source::given)
+      setenv("DOWNHILL_ADMIN_TOKEN", admin_token_.c_str(), 1);
+    else
+      unsetenv("DOWNHILL_ADMIN_TOKEN");
     args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     std::vector<char*> argv;
     for (auto& a : args)
@@ -71,6 +76,7 @@ void server_process::start(const std::string& crash_at) {
   stdout_fd_ = pipe_fds[0];
   // Wait (with a deadline) for the line that names the bound port.
   static const std::regex listening{R"(listening on http://127\.0\.0\.1:(\d+))"};
+  static const std::regex generated{R"(admin token: ([0-9a-f]{64})\n)"};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   port_ = 0;
   output_.clear();
@@ -92,6 +98,11 @@ void server_process::start(const std::string& crash_at) {
     if (std::regex_search(output_, m, listening))
       port_ = static_cast<uint16_t>(std::stoi(m[1]));
   }
+  // A server that generated its admin token prints it once, before it
+  // says it is listening; a restart keeps that token.
+  std::smatch m;
+  if (admin_ == admin_source::kept && std::regex_search(output_, m, generated))
+    admin_token_ = m[1];
 }
 
 void server_process::kill_hard() {
@@ -119,6 +130,73 @@ int server_process::stop() {
   pid_ = -1;
   close(stdout_fd_);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+command_result run_downhill(const std::vector<std::string>& args,
+                            std::chrono::seconds deadline) {
+  int out_fds[2];
+  int err_fds[2];
+  if (pipe(out_fds) != 0 || pipe(err_fds) != 0)
+    throw std::runtime_error("pipe failed");
+  pid_t pid = fork();
+  if (pid < 0)
+    throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    dup2(out_fds[1], STDOUT_FILENO);
+    dup2(err_fds[1], STDERR_FILENO);
+    for (int fd : {out_fds[0], out_fds[1], err_fds[0], err_fds[1]})
+      close(fd);
+    std::vector<std::string> all{DOWNHILL_BINARY};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : all)
+      argv.push_back(a.data());
+    argv.push_back(nullptr);
+    unsetenv("DOWNHILL_ADMIN_TOKEN");
+    unsetenv("DOWNHILL_CRASH_AT");
+    execv(DOWNHILL_BINARY, argv.data());
+    _exit(127);
+  }
+  close(out_fds[1]);
+  close(err_fds[1]);
+  command_result result;
+  pollfd fds[2] = {{out_fds[0], POLLIN, 0}, {err_fds[0], POLLIN, 0}};
+  std::string* sinks[2] = {&result.out, &result.err};
+  int open_pipes = 2;
+  auto until = std::chrono::steady_clock::now() + deadline;
+  while (open_pipes > 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  until - std::chrono::steady_clock::now())
+                  .count();
+    if (left <= 0) {
+      ::kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+      close(out_fds[0]);
+      close(err_fds[0]);
+      throw std::runtime_error("downhill did not exit in time; stderr: "
+                               + result.err);
+    }
+    if (poll(fds, 2, static_cast<int>(left)) <= 0)
+      continue;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0)
+        continue;
+      char buf[4096];
+      auto n = read(fds[i].fd, buf, sizeof(buf));
+      if (n > 0) {
+        sinks[i]->append(buf, static_cast<size_t>(n));
+      } else {
+        close(fds[i].fd);
+        fds[i].fd = -1;  // poll ignores negative descriptors
+        --open_pipes;
+      }
+    }
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+                                         : WEXITSTATUS(status);
+  return result;
 }
 
 } // namespace downhill::testing

@@ -2,6 +2,7 @@
 // loopback port, with its own data directory, for server tests.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -9,11 +10,18 @@
 
 namespace downhill::testing {
 
+/// Whether the fixture gives the server its admin token (`given`, in
+/// $DOWNHILL_ADMIN_TOKEN, which unlike a flag stays out of the process
+/// list), or lets it use the one it keeps in its data directory (`kept`:
+/// generated at the first start and read from its output).
+enum class admin_source { given, kept };
+
 class server_process {
 public:
   /// Starts a server on a fresh data directory (removed at destruction),
   /// with extra `serve` flags.
-  explicit server_process(std::vector<std::string> extra_args = {});
+  explicit server_process(std::vector<std::string> extra_args = {},
+                          admin_source admin = admin_source::given);
   ~server_process();
 
   server_process(const server_process&) = delete;
@@ -22,6 +30,9 @@ public:
   uint16_t port() const { return port_; }
   const std::string& admin_token() const { return admin_token_; }
   const std::filesystem::path& data_dir() const { return data_dir_; }
+  /// The server's own --data-dir, inside data_dir().
+  std::filesystem::path var_dir() const { return data_dir_ / "var"; }
+  pid_t pid() const { return pid_; }
   /// Everything the server printed on stdout so far.
   const std::string& output() const { return output_; }
 
@@ -38,12 +49,28 @@ public:
 
 private:
   std::filesystem::path data_dir_;
-  std::string admin_token_ = "test-admin-token";
+  // At least 32 characters: the server refuses shorter admin tokens.
+  std::string admin_token_ = "test-admin-token-of-at-least-32-characters";
+  admin_source admin_;
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
   uint16_t port_ = 0;
   std::string output_;
   std::vector<std::string> extra_args_;
 };
+
+/// What a `downhill` command that ran to its end printed, and its status.
+struct command_result {
+  int exit_code = -1;  // 128 + signal if it was killed
+  std::string out;
+  std::string err;
+};
+
+/// Runs the downhill binary with `args` (without DOWNHILL_ADMIN_TOKEN and
+/// DOWNHILL_CRASH_AT in its environment) until it exits; kills it and
+/// throws if it is still running at the deadline.
+command_result run_downhill(
+  const std::vector<std::string>& args,
+  std::chrono::seconds deadline = std::chrono::seconds(30));
 
 } // namespace downhill::testing

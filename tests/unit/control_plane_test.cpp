@@ -1,0 +1,88 @@
+// The control-plane operations behind a bounded recurring queue and the
+// rebuild of an org actor, on a real SQLite file.
+#include "persistence/control_plane.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+using namespace downhill::persistence;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct temp_db {
+  temp_db() {
+    std::string pattern = (fs::temp_directory_path() / "dh-cp-XXXXXX");
+    dir = mkdtemp(pattern.data());
+  }
+  ~temp_db() { fs::remove_all(dir); }
+  fs::path dir;
+};
+
+job_record recurring_job(const std::string& org) {
+  job_record job;
+  job.org_id = org;
+  job.name = "nightly";
+  job.type = "sync_environments";
+  job.base_environment = "main";
+  job.target_environment = "staging";
+  job.schedule_json = R"({"kind":"interval","every_seconds":1})";
+  job.state = "active";
+  job.created_by = "alice";
+  job.created_at = 1000;
+  return job;
+}
+
+} // namespace
+
+TEST_CASE("skipped firings are counted on the job with the last time and "
+          "reason") {
+  temp_db tmp;
+  control_plane db{tmp.dir / "cp.db", control_plane::access::writer};
+  db.insert_org({"acme", "acme", 1}, db.next_environment_key());
+  auto id = db.insert_job(recurring_job("acme"));
+  CHECK(db.get_job("acme", id)->skipped_firings == 0);
+  CHECK(db.get_job("acme", id)->last_skipped_at == 0);
+  db.record_skipped_firing({id, 2000, "run 1 waits"});
+  db.record_skipped_firing({id, 3000, "run 2 waits"});
+  auto job = db.get_job("acme", id);
+  CHECK(job->skipped_firings == 2);
+  CHECK(job->last_skipped_at == 3000);
+  CHECK(job->last_skip_reason == "run 2 waits");
+}
+
+TEST_CASE("a run ended without its actor closes its open tasks and is no "
+          "longer unfinished") {
+  temp_db tmp;
+  control_plane db{tmp.dir / "cp.db", control_plane::access::writer};
+  db.insert_org({"acme", "acme", 1}, db.next_environment_key());
+  db.insert_org({"globex", "globex", 1}, db.next_environment_key());
+  new_run run;
+  run.job = recurring_job("acme");
+  run.job.id = db.insert_job(run.job);
+  run.trigger = "schedule";
+  run.created_by = "scheduler";
+  run.task_names = {"a", "b"};
+  run.status = "queued";
+  auto created = db.insert_run(run, 5000);
+  auto unfinished = db.unfinished_runs("acme");
+  REQUIRE(unfinished.size() == 1);
+  CHECK(unfinished[0].run_id == created.run_id);
+  CHECK(unfinished[0].status == "queued");
+  CHECK(unfinished[0].target_environment == "staging");
+  CHECK(db.unfinished_runs("globex").empty());
+
+  run_progress end;
+  end.run_id = created.run_id;
+  end.status = "cancelled";
+  end.finished_at = 6000;
+  end.close_open_tasks = true;
+  db.apply(end);
+  CHECK(db.unfinished_runs("acme").empty());
+  auto stored = db.get_run("acme", created.run_id);
+  CHECK(stored->status == "cancelled");
+  CHECK(stored->started_at == 0);
+  for (auto& task : stored->tasks)
+    CHECK(task.status == "cancelled");
+}
