@@ -1,10 +1,11 @@
 // Fuzzes the whole request path short of the socket: raw bytes through
-// Beast's request parser (with the server's header and body limits),
+// Beast's request parser (with the server's header limit, and the body
+// limit of the route, as server.cpp checks it once the route is known),
 // http::to_api_request, and the router with every API route, on a real
 // downhill::core over a temporary data directory. Requests that the server
-// would upgrade to a WebSocket go through authorize and check_stream, as in
-// server.cpp. router::dispatch promises never to throw, and every answer
-// must be a real HTTP status with a JSON body for the API.
+// would upgrade to a WebSocket go through check_stream instead, as in
+// server.cpp. authorize and dispatch promise never to throw, and every
+// answer must carry a real HTTP status.
 //
 // Inputs authenticate with the admin token below (admin may use every
 // route), so the fuzzer reaches the handlers rather than stopping at 401.
@@ -13,6 +14,7 @@
 #include "actors/core.hpp"
 #include "http/request_adapter.hpp"
 #include "http/router.hpp"
+#include "persistence/tokens.hpp"
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -23,6 +25,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -33,8 +36,8 @@ using namespace downhill;
 
 namespace {
 
-constexpr size_t header_limit = 16 * 1024;  // server.cpp
-constexpr size_t body_limit = 1024 * 1024;  // server_options::body_limit
+constexpr size_t header_limit = 16 * 1024;       // server.cpp
+constexpr size_t entry_body_limit = 1024 * 1024;  // server_options::body_limit
 
 struct world {
   std::filesystem::path dir;
@@ -68,8 +71,9 @@ world& get_world() {
   opts.data_dir = w->dir / "var";
   opts.reader_connections = 2;
   w->core = std::make_unique<downhill::core>(opts);
-  w->routes = std::make_unique<http::router>(*w->core, "fuzz-admin-token");
-  http::add_api_routes(*w->routes);
+  w->routes = std::make_unique<http::router>(
+    *w->core, persistence::hash_token("fuzz-admin-token"));
+  http::add_api_routes(*w->routes, entry_body_limit);
   // One organization for the seeds' org routes to find.
   if (w->core->create_org("acme").error)
     throw std::runtime_error("could not create the fuzz organization");
@@ -83,13 +87,19 @@ void check(const http::api_response& response) {
     std::abort();
 }
 
+bool is_event_stream(const http::route& r) {  // server.cpp
+  auto& p = r.pattern;
+  return p.size() >= 7 && p.compare(p.size() - 7, 7, "/events") == 0;
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto& w = get_world();
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(header_limit);
-  parser.body_limit(body_limit);
+  // The largest limit of any route; the route's own is checked below.
+  parser.body_limit(entry_body_limit);
   parser.eager(true);
   boost::beast::error_code ec;
   size_t used = 0;
@@ -106,26 +116,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!ec && !parser.is_done())
     parser.put_eof(ec);  // the connection ends here
   if (ec || !parser.is_done())
-    return 0;  // the server answers 413 or closes the connection
+    return 0;  // the server answers 4xx and closes the connection
   auto request = parser.release();
   auto api = http::to_api_request(request);
-  if (boost::beast::websocket::is_upgrade(request)) {
-    if (api.bearer_token.empty() && api.query.count("token"))
-      api.bearer_token = api.query["token"];
+
+  std::optional<http::api_response> refused;
+  auto* route = w.routes->authorize(api, refused);
+  if (route == nullptr) {
+    if (!refused)
+      std::abort();  // a refusal without an answer
+    check(*refused);
+    return 0;
+  }
+  if (api.body.size() > route->body_limit)
+    return 0;  // 413, before the handler
+  if (boost::beast::websocket::is_upgrade(request) && is_event_stream(*route)) {
     http::event_stream_request what;
     try {
-      auto refused = w.routes->authorize(api);
-      if (!refused)
-        refused = w.routes->check_stream(api, what);
-      if (refused)
-        check(*refused);
+      if (auto answer = w.routes->check_stream(api, what))
+        check(*answer);
     } catch (const std::exception&) {
-      // server.cpp turns these into a 500, so they are no crash; but
-      // authorize and check_stream are not expected to throw either.
+      // server.cpp turns this into a 500 rather than a crash; still a bug.
       std::abort();
     }
     return 0;
   }
-  check(w.routes->dispatch(api));
+  check(w.routes->dispatch(*route, api));
   return 0;
 }

@@ -60,8 +60,9 @@ struct crash_fixture : org_fixture {
     reconnect();
     auto listed = alice.get(org_path() + "/runs");
     REQUIRE(listed.status == 200);
+    auto runs = listed.data()["runs"];
     std::vector<json> syncs;
-    for (auto& run : listed.data()["runs"])
+    for (auto& run : runs)
       if (run["type"] == "sync_environments")
         syncs.push_back(run);
     REQUIRE(syncs.size() == 1);
