@@ -2,11 +2,13 @@
 // field readers, used the way the handlers use them (handlers_*.cpp). The
 // only exception any of them may throw is bad_request, which the route
 // wrapper turns into a 4xx; anything else would be a 500 or a crash.
+#include "http/json_limits.hpp"
 #include "http/request_parsing.hpp"
 #include "scheduler/schedule.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -37,6 +39,14 @@ constexpr field fields[] = {
   {"body", 512 * 1024, false},      // entries
 };
 
+size_t depth(const json& value) {
+  size_t deepest = 0;
+  if (value.is_structured())
+    for (auto& child : value)
+      deepest = std::max(deepest, depth(child));
+  return value.is_structured() ? deepest + 1 : 0;
+}
+
 void read_fields(const json& object) {
   for (auto& f : fields) {
     try {
@@ -63,6 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (!object.is_object())
     std::abort();
+  if (depth(object) > max_json_depth)
+    std::abort();  // parse_object lets no deeper body through
   read_fields(object);
   // What the handlers do with an accepted object: store it as text
   // (settings, items, an entry's fields) and parse its schedule.
