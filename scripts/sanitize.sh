@@ -24,7 +24,26 @@ cmake --build "$dir" -j"$(nproc)"
 built=$SECONDS
 echo "sanitize.sh: $kind build took $((built - start)) s"
 cd "$dir"
+# -V keeps every test's output, passed or not, in the log: g++'s UBSan
+# runtime (libubsan, apart from libasan) ignores log_path and reports on
+# stderr, so a UBSan report in a server whose test still passed is found
+# only there. ASan, LSan and TSan reports also land in sanitizer-logs/,
+# which the test "sanitizers: no process wrote a report" checks.
+log=ctest-verbose.log
 status=0
-ctest --output-on-failure -j"$(nproc)" --timeout 1200 || status=$?
-echo "sanitize.sh: $kind tests took $((SECONDS - built)) s (exit $status)"
+ctest -V -j"$(nproc)" --timeout 1200 >"$log" 2>&1 || status=$?
+reports='runtime error:|ERROR: (AddressSanitizer|LeakSanitizer)|WARNING: ThreadSanitizer'
+if grep -Eq "$reports" "$log"; then
+  echo "sanitize.sh: sanitizer reports in the tests' output ($dir/$log):"
+  grep -E -A25 "$reports" "$log" | head -300
+  status=1
+fi
+# The failed tests' own output (ctest -V prefixes each line with the test's
+# number), then ctest's summary.
+for n in $(sed -n 's/^[[:space:]]*\([0-9][0-9]*\) - .*(\(Failed\|Timeout\|SEGFAULT\|Subprocess aborted\|Exception\|Not Run\))$/\1/p' "$log"); do
+  echo "---- output of test $n (last 60 lines)"
+  grep "^$n: " "$log" | tail -60
+done
+sed -n '/tests passed, /,$p' "$log"
+echo "sanitize.sh: $kind tests took $((SECONDS - built)) s (exit $status); full output: $dir/$log"
 exit $status
