@@ -34,7 +34,7 @@ bool parse_value(const std::string& text, int min, int max,
     return false;
   if (names != nullptr && std::isalpha(static_cast<unsigned char>(text[0]))) {
     auto name = lower(text);
-    for (int i = 0; i <= max - name_base && i < 12; ++i)
+    for (int i = 0; i <= max - name_base && i < (names == day_names ? 7 : 12); ++i)
       if (name == names[i]) {
         out = i + name_base;
         return true;

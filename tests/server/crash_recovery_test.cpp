@@ -4,7 +4,10 @@
 #include "org_fixture.hpp"
 #include "store_inspector.hpp"
 
+#include <boost/system/system_error.hpp>
 #include <catch2/catch.hpp>
+
+#include <optional>
 
 using namespace downhill::testing;
 
@@ -29,6 +32,46 @@ struct crash_fixture : org_fixture {
     REQUIRE(server.stop() == 0);
     server.start(crash_point);
     reconnect();
+  }
+
+  /// Submits a sync of main into staging to a server armed with a crash
+  /// point, waits for the crash point to kill it, starts it again (nothing
+  /// armed) and returns the run. The run starts as soon as it is submitted,
+  /// so the crash point may fire before the server has written the
+  /// submission's answer: a dropped connection is accepted, and the run is
+  /// found through `GET runs` after the restart instead. It must be the
+  /// only sync there is, and the one the answer named if there was one.
+  json submit_sync_and_crash() {
+    std::optional<std::string> answered_id;
+    std::string dropped;
+    try {
+      auto r = submit_sync("main", "staging");
+      REQUIRE(r.status == 201);
+      answered_id = r.data()["run"]["id"].get<std::string>();
+    } catch (const boost::system::system_error& e) {
+      // The server died before answering: only the crash point can do that,
+      // which the exit status below checks.
+      dropped = e.what();
+    }
+    INFO("the submission's connection: "
+         << (dropped.empty() ? "answered" : "dropped (" + dropped + ")"));
+    CHECK(server.wait_exit() == 137);
+    server.start();
+    reconnect();
+    auto listed = alice.get(org_path() + "/runs");
+    REQUIRE(listed.status == 200);
+    auto runs = listed.data()["runs"];
+    std::vector<json> syncs;
+    for (auto& run : runs)
+      if (run["type"] == "sync_environments")
+        syncs.push_back(run);
+    REQUIRE(syncs.size() == 1);
+    CHECK(syncs[0]["base_environment"] == "main");
+    CHECK(syncs[0]["target_environment"] == "staging");
+    std::string run_id = syncs[0]["id"];
+    if (answered_id)
+      CHECK(run_id == *answered_id);
+    return get_run(run_id);
   }
 
   /// Starts the server again (nothing armed) and reads the run.
@@ -77,10 +120,7 @@ struct crash_fixture : org_fixture {
 TEST_CASE_METHOD(crash_fixture, "a kill right after the run takes its "
                                 "snapshot leaves the old data") {
   restart_armed("after-snapshot");
-  auto r = submit_sync("main", "staging");
-  REQUIRE(r.status == 201);
-  CHECK(server.wait_exit() == 137);
-  auto run = restart_and_get(r.data()["run"]["id"]);
+  auto run = submit_sync_and_crash();
   check_interrupted(run);
   check_target_whole_and_free(false);
 }
@@ -88,30 +128,23 @@ TEST_CASE_METHOD(crash_fixture, "a kill right after the run takes its "
 TEST_CASE_METHOD(crash_fixture, "a kill in the middle of the copy leaves "
                                 "the old data") {
   restart_armed("mid-copy");
-  auto r = submit_sync("main", "staging");
-  REQUIRE(r.status == 201);
-  CHECK(server.wait_exit() == 137);
-  check_interrupted(restart_and_get(r.data()["run"]["id"]));
+  auto run = submit_sync_and_crash();
+  check_interrupted(run);
   check_target_whole_and_free(false);
 }
 
 TEST_CASE_METHOD(crash_fixture, "a kill right before the switch leaves the "
                                 "old data") {
   restart_armed("before-switch");
-  auto r = submit_sync("main", "staging");
-  REQUIRE(r.status == 201);
-  CHECK(server.wait_exit() == 137);
-  check_interrupted(restart_and_get(r.data()["run"]["id"]));
+  auto run = submit_sync_and_crash();
+  check_interrupted(run);
   check_target_whole_and_free(false);
 }
 
 TEST_CASE_METHOD(crash_fixture, "a kill right after the switch keeps the "
                                 "new data and the run's success") {
   restart_armed("after-switch");
-  auto r = submit_sync("main", "staging");
-  REQUIRE(r.status == 201);
-  CHECK(server.wait_exit() == 137);
-  auto run = restart_and_get(r.data()["run"]["id"]);
+  auto run = submit_sync_and_crash();
   CHECK(run["status"] == "succeeded");
   check_target_whole_and_free(true);
 }
