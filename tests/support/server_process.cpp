@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <regex>
 #include <stdexcept>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,6 +51,10 @@ void server_process::start(const std::string& crash_at) {
   if (pid_ < 0)
     throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    // A test binary that dies (a failed REQUIRE in a destructor, a
+    // sanitizer report) takes its servers with it instead of leaving them
+    // to hold CTest's output pipe open until the timeout.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     dup2(pipe_fds[1], STDOUT_FILENO);
     close(pipe_fds[0]);
     close(pipe_fds[1]);
