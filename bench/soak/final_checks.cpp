@@ -115,7 +115,8 @@ std::vector<std::string> final_checks::environment_ids(const org_workload& org) 
     throw std::runtime_error("org " + org.org() + ": list environments answered "
                              + std::to_string(a.status) + " " + a.body);
   std::vector<std::string> ids;
-  for (auto& env : a.data()["environments"])
+  auto listed = a.data();  // a range-for over a temporary's member dangles
+  for (auto& env : listed["environments"])
     ids.push_back(env["id"]);
   return ids;
 }
@@ -246,7 +247,8 @@ void final_checks::environments_settled() {
                                       org->org_path() + "/environments",
                                       org->token());
     api_.counts().checked("no environment left locked or creating");
-    for (auto& env : a.data()["environments"])
+    auto listed = a.data();  // a range-for over a temporary's member dangles
+    for (auto& env : listed["environments"])
       if (env.value("status", "") != "ready")
         api_.counts().violation("org " + org->org() + ": environment "
                                 + env.value("id", "") + " is "
