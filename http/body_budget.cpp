@@ -1,24 +1,8 @@
 #include "http/body_budget.hpp"
 
-#include <functional>
+#include "http/release_on_drop.hpp"
 
 namespace downhill::http {
-
-namespace {
-
-/// Gives its bytes back when destroyed.
-class hold {
-public:
-  explicit hold(std::function<void()> release) : release_(std::move(release)) {}
-  hold(const hold&) = delete;
-  hold& operator=(const hold&) = delete;
-  ~hold() { release_(); }
-
-private:
-  std::function<void()> release_;
-};
-
-} // namespace
 
 body_budget::body_budget(size_t per_key_bytes, size_t total_bytes)
   : per_key_bytes_(per_key_bytes), total_bytes_(total_bytes) {
@@ -35,7 +19,7 @@ std::shared_ptr<void> body_budget::take(const std::string& key, size_t bytes) {
     per_key_[key] = mine + bytes;
   }
   auto self = shared_from_this();
-  return std::make_shared<hold>([self, key, bytes] {
+  return release_on_drop([self, key, bytes] {
     self->give_back(key, bytes);
   });
 }

@@ -1,26 +1,8 @@
 #include "http/connection_limits.hpp"
 
-#include <functional>
+#include "http/release_on_drop.hpp"
 
 namespace downhill::http {
-
-namespace {
-
-/// Frees its connection's slot when the last owner lets go of it.
-class ticket {
-public:
-  explicit ticket(std::function<void()> release)
-    : release_(std::move(release)) {
-  }
-  ticket(const ticket&) = delete;
-  ticket& operator=(const ticket&) = delete;
-  ~ticket() { release_(); }
-
-private:
-  std::function<void()> release_;
-};
-
-} // namespace
 
 connection_limits::connection_limits(size_t max_total, size_t max_per_address)
   : max_total_(max_total), max_per_address_(max_per_address) {
@@ -35,11 +17,7 @@ std::shared_ptr<void> connection_limits::admit(const std::string& address,
       return nullptr;
     }
     auto mine = per_address_.find(address);
-    if (mine != per_address_.end() && mine->second >= max_per_address_) {
-      why = verdict::address_full;
-      return nullptr;
-    }
-    if (max_per_address_ == 0) {
+    if ((mine == per_address_.end() ? 0 : mine->second) >= max_per_address_) {
       why = verdict::address_full;
       return nullptr;
     }
@@ -49,7 +27,7 @@ std::shared_ptr<void> connection_limits::admit(const std::string& address,
   why = verdict::admitted;
   // The ticket keeps the limits alive: a session may outlive the listener.
   auto self = shared_from_this();
-  return std::make_shared<ticket>([self, address] { self->release(address); });
+  return release_on_drop([self, address] { self->release(address); });
 }
 
 size_t connection_limits::open() const {
