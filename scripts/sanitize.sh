@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds downhill with sanitizers and runs the whole test suite under them.
 #   ./scripts/sanitize.sh [address|thread]   (default: address)
-# address: ASan + UBSan into ./build-asan; thread: TSan into ./build-tsan.
+# address: ASan + UBSan into ./build-asan; thread: TSan into ./build-tsan,
+# against a TSan build of CAF's libcaf_core (scripts/build-caf-tsan.sh).
 # Each test, and every `downhill serve` a server test starts, gets the
 # *SAN_OPTIONS (tests/CMakeLists.txt); a report from any of them fails the
 # run. The browser test is left to ./scripts/test.sh. docs/testing.md has the
@@ -16,10 +17,17 @@ case "$kind" in
 esac
 ./scripts/install-deps.sh
 start=$SECONDS
+extra=()
+if [ "$kind" = thread ]; then
+  # TSan needs CAF itself instrumented (the script says why); every binary
+  # of the build links that copy (CMake's build RPATH points at it).
+  ./scripts/build-caf-tsan.sh "$dir/caf"
+  extra=(-DCAF_CORE_LIBRARY="$PWD/$dir/caf/lib/libcaf_core.so")
+fi
 # Debug keeps assertions on; -O1 keeps the instrumented suite fast enough
 # and its stacks readable.
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
-  -DDOWNHILL_SANITIZE="$kind" >/dev/null
+  -DDOWNHILL_SANITIZE="$kind" "${extra[@]}" >/dev/null
 cmake --build "$dir" -j"$(nproc)"
 built=$SECONDS
 echo "sanitize.sh: $kind build took $((built - start)) s"

@@ -114,8 +114,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (n == 0)
       break;
   }
-  if (!ec && !parser.is_done())
-    parser.put_eof(ec);  // the connection ends here
+  if (!ec && !parser.is_done()) {
+    // The connection ends here. Beast's read loop ends with end_of_stream,
+    // not put_eof, when no byte arrived (put_eof's precondition).
+    if (!parser.got_some())
+      return 0;
+    parser.put_eof(ec);
+  }
   if (ec || !parser.is_done())
     return 0;  // the server answers 4xx and closes the connection
   auto request = parser.release();
