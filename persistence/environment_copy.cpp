@@ -47,15 +47,26 @@ base_snapshot::base_snapshot(fs::path generation_dir,
 }
 
 void base_snapshot::open() {
-  std::call_once(opened_, [this] {
-    std::unique_lock<std::shared_mutex> exclusive{guard_->mutex};
-    content_ = std::make_unique<database>(dir_ / content_file_name,
-                                          database::mode::read_write);
-    index_ = std::make_unique<database>(dir_ / index_file_name,
-                                        database::mode::read_write);
-    begin_read(*content_);
-    begin_read(*index_);
-  });
+  {
+    std::lock_guard<std::mutex> lock{open_mutex_};
+    if (open_failure_)
+      std::rethrow_exception(open_failure_);
+    if (!opened_) {
+      try {
+        std::unique_lock<std::shared_mutex> exclusive{guard_->mutex};
+        content_ = std::make_unique<database>(dir_ / content_file_name,
+                                              database::mode::read_write);
+        index_ = std::make_unique<database>(dir_ / index_file_name,
+                                            database::mode::read_write);
+        begin_read(*content_);
+        begin_read(*index_);
+        opened_ = true;
+      } catch (...) {
+        open_failure_ = std::current_exception();
+        throw;
+      }
+    }
+  }
   crash_point("after-snapshot");
 }
 

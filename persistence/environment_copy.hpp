@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <exception>
 #include <mutex>
 
 namespace downhill::persistence {
@@ -37,7 +38,12 @@ private:
 
   std::filesystem::path dir_;
   std::shared_ptr<environment_guard> guard_;
-  std::once_flag opened_;
+  // Not std::call_once: a throwing callable leaves pthread_once's guard
+  // taken under ThreadSanitizer (the other task then waits forever), and
+  // libstdc++'s call_once has a history with exceptions (GCC PR 66146).
+  std::mutex open_mutex_;
+  bool opened_ = false;
+  std::exception_ptr open_failure_;  // both tasks see the same failure
   std::unique_ptr<database> content_;
   std::unique_ptr<database> index_;
 };
