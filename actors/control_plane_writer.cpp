@@ -2,6 +2,7 @@
 
 #include "actors/fault_injection.hpp"
 #include "actors/services.hpp"
+#include "actors/server_log.hpp"
 
 #include "persistence/content_store.hpp"
 #include "persistence/control_plane.hpp"
@@ -9,7 +10,6 @@
 
 #include <caf/all.hpp>
 
-#include <iostream>
 
 namespace downhill {
 
@@ -49,7 +49,8 @@ api_error flush(writer_pointer self) {
     for (auto& progress : queued)
       self->state.db->apply(progress);
   } catch (const std::exception& e) {
-    std::cerr << "downhill: control-plane write failed: " << e.what() << "\n";
+    log_line(log_level::error,
+             std::string{"control-plane write failed: "} + e.what());
     return storage_failure(e);
   }
   return {};
@@ -82,9 +83,8 @@ control_plane_writer_actor::behavior_type control_plane_writer(
       // Test-only (fault_injection.hpp): a switch's commit fails as a CAF
       // error, the kind of answer an awaiting actor must survive.
       if (progress.switch_generation != 0 && inject_fault("writer-commit")) {
-        std::cerr << "downhill: injected fault writer-commit: the switch of "
-                     "run "
-                  << progress.run_id << " is not committed\n";
+        log_line("injected fault writer-commit: the switch of run "
+                 + std::to_string(progress.run_id) + " is not committed");
         return caf::make_error(caf::sec::runtime_error,
                                "injected fault writer-commit");
       }
@@ -133,7 +133,8 @@ control_plane_writer_actor::behavior_type control_plane_writer(
       try {
         return self->state.db->insert_job(job);
       } catch (const std::exception& e) {
-        std::cerr << "downhill: cannot create job: " << e.what() << "\n";
+        log_line(log_level::error,
+                 std::string{"cannot create job: "} + e.what());
         return 0;
       }
     },

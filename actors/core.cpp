@@ -5,6 +5,7 @@
 #include "actors/org_actor.hpp"
 #include "actors/org_supervisor.hpp"
 #include "actors/services.hpp"
+#include "actors/server_log.hpp"
 #include "scheduler/scheduler_actor.hpp"
 #include "persistence/content_store.hpp"
 #include "persistence/control_plane.hpp"
@@ -14,7 +15,6 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <iostream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -195,9 +195,9 @@ struct core::impl {
   org_actor replace_org(const std::string& org_id, const caf::error& why) {
     if (stopping)
       return {};
-    std::cerr << "downhill: error: org " << org_id
-              << ": its actor stopped unexpectedly (" << caf::to_string(why)
-              << "); rebuilding it from the control plane\n";
+    log_line(log_level::error,
+             "org " + org_id + ": its actor stopped unexpectedly ("
+               + caf::to_string(why) + "); rebuilding it from the control plane");
     org_snapshot snapshot;
     caf::error failure;
     caf::scoped_actor self{system};
@@ -205,11 +205,10 @@ struct core::impl {
       .receive([&](org_snapshot& reply) { snapshot = std::move(reply); },
                [&](caf::error& e) { failure = std::move(e); });
     if (failure || snapshot.error) {
-      std::cerr << "downhill: error: org " << org_id
-                << ": cannot rebuild it yet ("
-                << (failure ? caf::to_string(failure)
-                            : snapshot.error.message)
-                << "); trying again\n";
+      log_line(log_level::error,
+               "org " + org_id + ": cannot rebuild it yet ("
+                 + (failure ? caf::to_string(failure) : snapshot.error.message)
+                 + "); trying again");
       return {};
     }
     auto org = system.spawn(organization, org_id, std::move(snapshot), svc);

@@ -2,13 +2,13 @@
 
 #include "actors/fault_injection.hpp"
 #include "actors/run_actor.hpp"
+#include "actors/server_log.hpp"
 #include "scheduler/schedule.hpp"
 
 #include <caf/all.hpp>
 
 #include <algorithm>
 #include <filesystem>
-#include <iostream>
 #include <stdexcept>
 #include <thread>
 
@@ -112,11 +112,9 @@ api_error actor_failure(const std::string& what, const caf::error& err) {
                     what + " failed (" + caf::to_string(err) + ").");
 }
 
-/// One line on the server's log (stderr: stdout carries only start-up).
-void server_log(const org_state& st, const std::string& level,
-                const std::string& line) {
-  std::cerr << "downhill: " << level << ": org " << st.org_id << ": " << line
-            << "\n";
+/// One line on the server's log, naming the organization.
+void server_log(const org_state& st, log_level level, const std::string& line) {
+  log_line(level, "org " + st.org_id + ": " + line);
 }
 
 /// The final progress of a run that never started (or whose actor is
@@ -149,7 +147,7 @@ caf::result<api_error> cancel_queued(org_pointer self, queue_iterator i,
   auto& st = self->state;
   auto run_id = i->second.run_id;
   st.queue.erase(i);
-  server_log(st, "info", "queued run " + std::to_string(run_id)
+  server_log(st, log_level::info, "queued run " + std::to_string(run_id)
                            + " cancelled without starting: " + why);
   auto promise = self->make_response_promise<api_error>();
   // await, not then: an org actor that stopped while the answer was on its
@@ -318,7 +316,7 @@ void take_over_runs(org_pointer self,
       st.active = active_run{left.run_id, handle, left.target_environment,
                              left.base_environment, true};
       self->send(handle, adopt_atom::value, org_actor{self});
-      server_log(st, "warning", "adopted run " + std::to_string(left.run_id)
+      server_log(st, log_level::warning, "adopted run " + std::to_string(left.run_id)
                                   + "; it stops and ends interrupted");
       continue;
     }
@@ -348,7 +346,7 @@ void take_over_runs(org_pointer self,
       }
     }
     st.svc->runs.remove(left.run_id);
-    server_log(st, "warning", "run " + std::to_string(left.run_id)
+    server_log(st, log_level::warning, "run " + std::to_string(left.run_id)
                                 + " ended interrupted: its actor is gone");
     self->send(st.svc->writer, persist_atom::value, std::move(end));
   }
@@ -439,7 +437,7 @@ organization(org_pointer self, std::string org_id, org_snapshot snapshot,
           for (auto fault : {"org-quit", "org-quit-kill-run"}) {
             if (!inject_fault(fault))
               continue;
-            server_log(self->state, "error",
+            server_log(self->state, log_level::error,
                        std::string{"injected fault "} + fault);
             if (std::string{fault} == "org-quit-kill-run")
               self->send_exit(self->state.active->handle,
@@ -467,7 +465,7 @@ organization(org_pointer self, std::string org_id, org_snapshot snapshot,
           // its runs would otherwise queue without bound.
           auto reason = "run " + std::to_string(waiting->second.run_id)
                         + " of this job is still waiting to start";
-          server_log(st, "info", "recurring job "
+          server_log(st, log_level::info, "recurring job "
                                    + std::to_string(spec.job_id)
                                    + ": firing skipped: " + reason);
           self->send(st.svc->writer, persist_atom::value,
@@ -481,7 +479,7 @@ organization(org_pointer self, std::string org_id, org_snapshot snapshot,
       auto on_error = [=](caf::error& err) {
         // No run row was written (or nobody knows it): this slot is lost,
         // the schedule goes on.
-        server_log(self->state, "error",
+        server_log(self->state, log_level::error,
                    "recurring job " + std::to_string(spec.job_id)
                      + ": its run could not be created ("
                      + caf::to_string(err) + ")");
@@ -649,7 +647,7 @@ organization(org_pointer self, std::string org_id, org_snapshot snapshot,
                   std::move(progress), durable_atom::value)
         .await([=](api_error& error) mutable { on_commit(std::move(error)); },
                [=](caf::error& err) mutable {
-                 server_log(self->state, "error",
+                 server_log(self->state, log_level::error,
                             "committing the end of a run failed: "
                               + caf::to_string(err));
                  on_commit(actor_failure("Committing the run's end", err));

@@ -1,12 +1,12 @@
 #include "actors/run_actor.hpp"
 
 #include "actors/environment_tasks.hpp"
+#include "actors/server_log.hpp"
 #include "persistence/environment_copy.hpp"
 #include "persistence/record_json.hpp"
 
 #include <caf/all.hpp>
 
-#include <iostream>
 
 namespace downhill {
 
@@ -98,10 +98,11 @@ void report_end(run_pointer self) {
       },
       [=](caf::error& err) {
         auto& st = self->state;
-        std::cerr << "downhill: run " << st.plan.run_id
-                  << " could not report its end to its organization ("
-                  << caf::to_string(err)
-                  << "); it waits for the organization's new actor\n";
+        log_line(log_level::warning,
+                 "run " + std::to_string(st.plan.run_id)
+                   + " could not report its end to its organization ("
+                   + caf::to_string(err)
+                   + "); it waits for the organization's new actor");
         st.orphaned = true;
         st.final_report->status = "interrupted";
         st.info.status = "interrupted";

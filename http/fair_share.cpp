@@ -1,6 +1,6 @@
 #include "http/fair_share.hpp"
 
-#include "http/server_log.hpp"
+#include "actors/server_log.hpp"
 
 #include <boost/asio/post.hpp>
 

@@ -2,7 +2,7 @@
 
 #include "http/json_limits.hpp"
 #include "http/request_parsing.hpp"
-#include "http/server_log.hpp"
+#include "actors/server_log.hpp"
 #include "persistence/control_plane.hpp"
 #include "persistence/sqlite.hpp"
 #include "persistence/tokens.hpp"

@@ -5,7 +5,7 @@
 #include "http/fair_share.hpp"
 #include "http/request_adapter.hpp"
 #include "http/router.hpp"
-#include "http/server_log.hpp"
+#include "actors/server_log.hpp"
 #include "http/websocket_session.hpp"
 
 #include <boost/asio/dispatch.hpp>

@@ -3,7 +3,7 @@
 #include "actors/clock.hpp"
 #include "http/fair_share.hpp"
 #include "http/json_limits.hpp"
-#include "http/server_log.hpp"
+#include "actors/server_log.hpp"
 #include "persistence/control_plane.hpp"
 #include "persistence/record_json.hpp"
 

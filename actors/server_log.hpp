@@ -1,7 +1,9 @@
-// The HTTP layer's log: one line per event on stderr, and a rate limit for
-// the events a client can cause at will (malformed requests, refused
-// connections), so that no client can fill the disk or busy a core with
-// the server's own log.
+// The server's log: one line per event on stderr ("downhill: ..."), written
+// whole even when several threads log at once. Every part of the server
+// logs through here (stdout carries only the start-up lines). A rate limit
+// covers the events a client can cause at will (malformed requests, refused
+// connections), so that no client can fill the disk or busy a core with the
+// server's own log.
 #pragma once
 
 #include <chrono>
@@ -9,9 +11,16 @@
 #include <mutex>
 #include <string>
 
-namespace downhill::http {
+namespace downhill {
 
-/// Writes "downhill: <text>" as one line (thread-safe).
+/// How much an event matters to the operator. `info` lines carry no label;
+/// the others start with "warning: " or "error: ".
+enum class log_level { info, warning, error };
+
+/// Writes "downhill: [<level>: ]<text>" as one line (thread-safe).
+void log_line(log_level level, const std::string& text);
+
+/// Same as log_line(log_level::info, text).
 void log_line(const std::string& text);
 
 /// Logs the first event of each interval, and with the next logged line how
@@ -36,4 +45,4 @@ private:
 /// holds the details ("e-3f9a1c2b").
 std::string new_error_id();
 
-} // namespace downhill::http
+} // namespace downhill

@@ -1,16 +1,25 @@
-#include "http/server_log.hpp"
+#include "actors/server_log.hpp"
 
 #include <atomic>
 #include <cstdio>
 #include <iostream>
 #include <random>
 
-namespace downhill::http {
+namespace downhill {
 
-void log_line(const std::string& text) {
+void log_line(log_level level, const std::string& text) {
+  const char* label = level == log_level::error     ? "error: "
+                      : level == log_level::warning ? "warning: "
+                                                    : "";
+  // One write per line, so lines from several threads never interleave.
+  auto line = "downhill: " + std::string{label} + text + "\n";
   static std::mutex mutex;
   std::lock_guard<std::mutex> lock{mutex};
-  std::cerr << "downhill: " << text << "\n";
+  std::cerr << line << std::flush;
+}
+
+void log_line(const std::string& text) {
+  log_line(log_level::info, text);
 }
 
 rate_limited_log::rate_limited_log(std::string what,
@@ -47,4 +56,4 @@ std::string new_error_id() {
   return text;
 }
 
-} // namespace downhill::http
+} // namespace downhill
