@@ -603,9 +603,10 @@ uint16_t server::start() {
           impl_->ioc.run();
           return;
         } catch (const std::exception& e) {
-          log_line(std::string{"network thread: "} + e.what());
+          log_line(log_level::error,
+                   std::string{"network thread: "} + e.what());
         } catch (...) {
-          log_line("network thread: unknown exception");
+          log_line(log_level::error, "network thread: unknown exception");
         }
       }
     });
