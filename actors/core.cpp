@@ -2,6 +2,7 @@
 
 #include "actors/control_plane_writer.hpp"
 #include "actors/event_hub.hpp"
+#include "actors/job_records.hpp"
 #include "actors/org_actor.hpp"
 #include "actors/org_supervisor.hpp"
 #include "actors/services.hpp"
@@ -152,29 +153,15 @@ struct core::impl {
       start_org(org_id, std::move(snapshot));
     // Every stored recurring job is scheduled again; one whose slot passed
     // while the server was down fires once, at once.
-    for (auto& job : recurring)
+    for (auto& job : recurring) {
+      auto held = recurring_job_of(job, fire_target{orgs.at(job.org_id)});
+      if (held.error) {
+        log_line(log_level::error, held.error.message);  // it never fires
+        continue;
+      }
       caf::anon_send(svc->scheduler, register_atom::value,
-                     held_job(job, fire_target{orgs.at(job.org_id)}));
-  }
-
-  static recurring_job held_job(const persistence::job_record& job,
-                                fire_target org) {
-    recurring_job held;
-    held.spec.job_id = job.id;
-    held.spec.name = job.name;
-    held.spec.type = job.type;
-    held.spec.base_environment = job.base_environment;
-    held.spec.target_environment = job.target_environment;
-    held.spec.display_name = job.display_name;
-    held.spec.schedule_json = job.schedule_json;
-    held.spec.trigger = "schedule";
-    held.spec.created_by = "scheduler";
-    held.org_id = job.org_id;
-    held.org = std::move(org);
-    held.anchor = job.created_at;
-    held.next_run_at = job.next_run_at;
-    held.paused = job.state == "paused";
-    return held;
+                     std::move(held.value));
+    }
   }
 
   /// Spawns an organization's actor, watched by the supervisor.

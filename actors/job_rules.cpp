@@ -70,6 +70,13 @@ api_error check_sync(const job_spec& spec, const environment_parents& tree) {
 }
 
 api_error check_create(const job_spec& spec, const environment_parents& tree) {
+  // Recurring, it would create one environment and then fail on every
+  // firing.
+  if (scheduler::is_recurring(spec.schedule))
+    return make_error(error_code::invalid_schedule,
+                      "A Create Environment job creates one environment: run "
+                      "it with {\"kind\":\"now\"}.",
+                      "schedule");
   auto& alias = spec.target_environment;
   if (!is_valid_environment_id(alias))
     return make_error(error_code::invalid_field,

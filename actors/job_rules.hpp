@@ -1,10 +1,12 @@
 // The rules an environment job must satisfy, as pure functions of the
-// organization's environment tree. The org actor checks them before it
+// organization's environment tree: every rule, in one place. The HTTP layer
+// only reads a submission's fields; the org actor checks these before it
 // writes anything (and again when a queued run starts); they are here, apart
 // from the actor, so that unit tests can cover every wrong pair.
 #pragma once
 
 #include "actors/api_error.hpp"
+#include "scheduler/schedule.hpp"
 
 #include <map>
 #include <string>
@@ -16,7 +18,9 @@ inline constexpr const char* sync_environments_type = "sync_environments";
 inline constexpr const char* main_environment_id = "main";
 
 /// What a user asks for. For create_environment, `target_environment` is
-/// the new environment's alias.
+/// the new environment's alias. The schedule is parsed once, where it enters
+/// the server (the request, or the stored job at start-up), and travels
+/// parsed from there.
 struct job_spec {
   int64_t job_id = 0;  // set for runs of an existing (recurring) job
   std::string name;
@@ -24,7 +28,7 @@ struct job_spec {
   std::string base_environment;
   std::string target_environment;
   std::string display_name;
-  std::string schedule_json = R"({"kind":"now"})";
+  scheduler::schedule schedule;  // default: now
   std::string trigger = "manual";  // manual | schedule
   std::string created_by;
 };
@@ -41,7 +45,11 @@ inline bool is_valid_name(const std::string& name) {
   return is_valid_environment_id(name);
 }
 
-/// The first rule `spec` breaks, or an empty error.
+/// The first rule `spec` breaks, or an empty error. In order: the type is
+/// known; for a sync, unknown_environment (base, then target),
+/// same_environment, main_as_target, child_to_parent, not_parent_child;
+/// for a Create, a recurring schedule (invalid_schedule), the alias
+/// (invalid_field), display_name, unknown_environment, name_taken.
 api_error check_job(const job_spec& spec, const environment_parents& tree);
 
 } // namespace downhill

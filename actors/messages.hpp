@@ -9,6 +9,8 @@
 #include "persistence/records.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
@@ -115,6 +117,43 @@ struct created_org_reply {
 
 // -- inspect overloads ----------------------------------------------------------
 
+} // namespace downhill
+
+namespace downhill::scheduler {
+
+/// The expanded fields travel as bit masks (every set fits in 64 bits), so
+/// a schedule arrives parsed: no actor parses it again.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cron_fields& x) {
+  uint64_t minutes = x.minutes.to_ullong();
+  uint64_t hours = x.hours.to_ullong();
+  uint64_t days_of_month = x.days_of_month.to_ullong();
+  uint64_t months = x.months.to_ullong();
+  uint64_t days_of_week = x.days_of_week.to_ullong();
+  auto load = [&]() -> caf::error {
+    x.minutes = decltype(x.minutes){minutes};
+    x.hours = decltype(x.hours){hours};
+    x.days_of_month = decltype(x.days_of_month){days_of_month};
+    x.months = decltype(x.months){months};
+    x.days_of_week = decltype(x.days_of_week){days_of_week};
+    return caf::none;
+  };
+  return f(caf::meta::type_name("cron_fields"), minutes, hours, days_of_month,
+           months, days_of_week, x.day_of_month_restricted,
+           x.day_of_week_restricted, caf::meta::load_callback(load));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, schedule& x) {
+  return f(caf::meta::type_name("schedule"), x.what, x.timezone,
+           x.timezone_named, x.every_seconds, x.minute, x.at, x.day,
+           x.expression, x.fields);
+}
+
+} // namespace downhill::scheduler
+
+namespace downhill {
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, api_error& x) {
   return f(caf::meta::type_name("api_error"), x.code, x.message, x.field,
@@ -125,7 +164,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_spec& x) {
   return f(caf::meta::type_name("job_spec"), x.job_id, x.name, x.type,
            x.base_environment, x.target_environment, x.display_name,
-           x.schedule_json, x.trigger, x.created_by);
+           x.schedule, x.trigger, x.created_by);
 }
 
 template <class Inspector>

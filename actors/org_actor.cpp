@@ -1,6 +1,7 @@
 #include "actors/org_actor.hpp"
 
 #include "actors/fault_injection.hpp"
+#include "actors/job_records.hpp"
 #include "actors/run_actor.hpp"
 #include "actors/server_log.hpp"
 #include "scheduler/schedule.hpp"
@@ -55,41 +56,20 @@ std::string status_of(const org_state& st,
 
 persistence::new_run make_new_run(const org_state& st, const job_spec& spec) {
   persistence::new_run run;
-  auto& job = run.job;
-  job.org_id = st.org_id;
-  job.name = spec.name;
-  job.type = spec.type;
-  job.base_environment = spec.base_environment;
-  job.target_environment = spec.target_environment;
-  job.display_name = spec.display_name;
-  job.schedule_json = spec.schedule_json;
-  job.id = spec.job_id;
-  job.state = "once";
-  job.created_by = spec.created_by;
+  run.job = job_record_of(spec, st.org_id);
   run.trigger = spec.trigger;
   run.created_by = spec.created_by;
   run.task_names = {database_task_name, index_task_name};
   run.status = "running";  // started as soon as its rows exist
   if (spec.type == create_environment_type) {
     run.creates_environment = true;
-    auto& env = run.new_environment;
-    env.org_id = st.org_id;
-    env.id = spec.target_environment;
-    env.display_name = spec.display_name.empty() ? spec.target_environment
-                                                 : spec.display_name;
-    env.parent = spec.base_environment;
-    env.status = "creating";
+    run.new_environment = new_environment_of(spec, st.org_id);
   }
   return run;
 }
 
 void release_run(org_pointer self, const std::string& status);
 void start_next_queued(org_pointer self);
-
-bool is_recurring(const job_spec& spec) {
-  auto parsed = scheduler::parse_schedule(spec.schedule_json);
-  return parsed.value && scheduler::is_recurring(*parsed.value);
-}
 
 /// Ends a run that never started: failed, with an error line saying why.
 void fail_queued_run(org_pointer self, int64_t run_id,
@@ -181,10 +161,9 @@ caf::result<submit_reply> create_recurring_job(org_pointer self,
   auto job = make_new_run(st, spec).job;
   job.state = "active";
   job.created_at = now_ms();
-  auto parsed = *scheduler::parse_schedule(spec.schedule_json).value;
   auto anchor = scheduler::time_point{
     std::chrono::seconds{job.created_at / 1000}};
-  if (auto next = scheduler::next_fire(parsed, anchor, anchor))
+  if (auto next = scheduler::next_fire(spec.schedule, anchor, anchor))
     job.next_run_at = std::chrono::duration_cast<std::chrono::milliseconds>(
                         next->time_since_epoch())
                         .count();
@@ -199,15 +178,10 @@ caf::result<submit_reply> create_recurring_job(org_pointer self,
       }
       // The caller is answered before anything here could throw.
       promise.deliver(submit_reply{{}, job_id, 0});
-      recurring_job held;
-      held.spec = spec;
-      held.spec.job_id = job_id;
-      held.spec.trigger = "schedule";
-      held.spec.created_by = "scheduler";
-      held.org_id = self->state.org_id;
-      held.org = fire_target{org_actor{self}};
-      held.anchor = job.created_at;
-      held.next_run_at = job.next_run_at;
+      auto stored = job;
+      stored.id = job_id;
+      auto held = recurring_job_of(stored, spec.schedule,
+                                   fire_target{org_actor{self}});
       self->send(self->state.svc->scheduler, register_atom::value,
                  std::move(held));
       self->state.recurring_jobs.insert(job_id);
@@ -249,18 +223,7 @@ void start_run(org_pointer self, const job_spec& spec,
       st.svc->layout, target.key, plan.target_generation);
   }
   plan.recorded_running = recorded_running;
-  auto& info = plan.info;
-  info.id = created.run_id;
-  info.job_id = created.job_id;
-  info.org_id = st.org_id;
-  info.name = spec.name;
-  info.type = spec.type;
-  info.status = "running";
-  info.trigger = spec.trigger;
-  info.created_by = spec.created_by;
-  info.base_environment = spec.base_environment;
-  info.target_environment = spec.target_environment;
-  info.created_at = created.created_at;
+  plan.info = run_record_of(spec, st.org_id, created);
   plan.org = org_actor{self};
   plan.svc = st.svc;
   // Monitored: if the run actor died without ending its run, the org
@@ -402,7 +365,7 @@ organization(org_pointer self, std::string org_id, org_snapshot snapshot,
                             0, 0};
       if (auto error = check_job(spec, parents_of(st)))
         return submit_reply{std::move(error), 0, 0};
-      if (is_recurring(spec))
+      if (scheduler::is_recurring(spec.schedule))
         return create_recurring_job(self, spec);
       if (st.active)
         return submit_reply{job_in_progress(st.active->run_id), 0, 0};
@@ -425,7 +388,7 @@ organization(org_pointer self, std::string org_id, org_snapshot snapshot,
           promise.deliver(
             submit_reply{{}, reply.run.job_id, reply.run.run_id});
           if (spec.type == create_environment_type) {
-            auto env = make_new_run(st, spec).new_environment;
+            auto env = new_environment_of(spec, st.org_id);
             env.key = reply.run.new_environment_key;
             env.created_at = now_ms();
             st.environments.emplace(env.id, env);

@@ -85,7 +85,8 @@ int main(int argc, char** argv) {
       job.spec.job_id = i + 1;
       job.spec.name = "bench";
       job.spec.type = "sync_environments";
-      job.spec.schedule_json = R"({"kind":"interval","every_seconds":10})";
+      job.spec.schedule.what = scheduler::schedule::kind::interval;
+      job.spec.schedule.every_seconds = 10;
       job.org_id = "bench";
       job.org = target;
       // Phases spread over the interval; first firing 2-12 s from now.

@@ -40,9 +40,10 @@ void fair_share::start(const std::string& key, std::function<void()> work) {
     } catch (const std::exception& e) {
       // Handlers answer their own errors; this is a last line of defence
       // that keeps the pool thread (and the key's slot) alive.
-      log_line(std::string{"request work failed: "} + e.what());
+      log_line(log_level::error,
+               std::string{"request work failed: "} + e.what());
     } catch (...) {
-      log_line("request work failed: unknown exception");
+      log_line(log_level::error, "request work failed: unknown exception");
     }
     finished(key);
   });

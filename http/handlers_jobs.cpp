@@ -7,72 +7,55 @@
 #include "persistence/control_plane.hpp"
 #include "scheduler/schedule.hpp"
 
-#include <map>
 #include <vector>
 
 namespace downhill::http {
 
 namespace {
 
-/// The fields each schedule kind defines; a stored schedule keeps only
-/// these, so no client can store an arbitrary document in a job.
-const std::vector<std::string>& schedule_fields(const std::string& kind) {
-  static const std::map<std::string, std::vector<std::string>> fields{
-    {"now", {}},
-    {"hourly", {"minute", "timezone"}},
-    {"daily", {"at", "timezone"}},
-    {"weekly", {"day", "at", "timezone"}},
-    {"interval", {"every_seconds", "timezone"}},
-    {"cron", {"expression", "timezone"}}};
-  static const std::vector<std::string> none;
-  auto i = fields.find(kind);
-  return i == fields.end() ? none : i->second;
-}
-
-/// The schedule as stored (defaulting to now), or invalid_schedule.
-std::string schedule_of(const json& body, const std::string& type) {
+/// The schedule, parsed (a missing one is now), or invalid_schedule. The
+/// job keeps it parsed from here on; its stored form is written from it.
+scheduler::schedule schedule_of(const json& body) {
   auto i = body.find("schedule");
   if (i == body.end() || i->is_null())
-    return R"({"kind":"now"})";
+    return {};
   auto parsed = scheduler::parse_schedule(i->dump());
   if (!parsed.value)
     throw bad_request{make_error(error_code::invalid_schedule,
                                  "Invalid schedule: " + parsed.error + ".",
                                  "schedule")};
-  if (type == create_environment_type && scheduler::is_recurring(*parsed.value))
-    throw bad_request{make_error(error_code::invalid_schedule,
-                                 "A Create Environment job creates one "
-                                 "environment: run it with {\"kind\":\"now\"}.",
-                                 "schedule")};
-  // parse_schedule accepted it: an object with a string kind.
-  auto kind = (*i)["kind"].get<std::string>();
-  json stored{{"kind", kind}};
-  for (auto& field : schedule_fields(kind))
-    if (auto f = i->find(field); f != i->end())
-      stored[field] = *f;
-  return stored.dump();
+  return *parsed.value;
 }
 
+/// The field that names a job's target: a Create names the new
+/// environment. None for a type that is not a job type.
+const char* target_field(const std::string& type) {
+  if (type == sync_environments_type)
+    return "target_environment";
+  if (type == create_environment_type)
+    return "new_environment";
+  return nullptr;
+}
+
+/// Reads a submission's fields (their JSON types and lengths). Whether the
+/// job may run is check_job's to say, in the org actor.
 job_spec parse_job(const api_request& r) {
   auto body = parse_object(r.body);
   job_spec spec;
   spec.name = required_string(body, "name", 200);
   spec.type = required_string(body, "type", 64);
-  if (spec.type != create_environment_type && spec.type != sync_environments_type)
-    throw bad_request{make_error(error_code::invalid_field,
-                                 "type must be create_environment or "
-                                 "sync_environments.",
-                                 "type")};
-  spec.base_environment = required_string(body, "base_environment", 63);
-  if (spec.type == sync_environments_type) {
-    spec.target_environment = required_string(body, "target_environment", 63);
-  } else {
-    spec.target_environment = required_string(body, "new_environment", 63);
-    spec.display_name = optional_string(body, "display_name", 100);
-  }
-  spec.schedule_json = schedule_of(body, spec.type);
   spec.trigger = "manual";
   spec.created_by = r.caller.user;
+  // Which fields follow depends on the type. An unknown type has none:
+  // check_job refuses it, naming `type`, before any other field matters.
+  auto target = target_field(spec.type);
+  if (target == nullptr)
+    return spec;
+  spec.base_environment = required_string(body, "base_environment", 63);
+  spec.target_environment = required_string(body, target, 63);
+  if (spec.type == create_environment_type)
+    spec.display_name = optional_string(body, "display_name", 100);
+  spec.schedule = schedule_of(body);
   return spec;
 }
 

@@ -57,8 +57,8 @@ api_response error_response(const api_error& error) {
     // The details of a server fault (SQL, paths) stay in the log; the
     // client gets words it can act on and an id to quote.
     auto id = new_error_id();
-    log_line("error " + id + ": " + to_string(error.code) + ": "
-             + safe_dump(nlohmann::json(error.message)));
+    log_line(log_level::error,
+             "error id " + id + ": " + safe_dump(nlohmann::json(error.message)));
     body["message"] = "The server failed to answer this request; quote "
                       "error id " + id + " to its operator.";
     body["error_id"] = id;

@@ -23,6 +23,7 @@
 #include <sys/resource.h>
 
 #include <array>
+#include <sstream>
 #include <atomic>
 #include <limits>
 #include <optional>
@@ -82,6 +83,26 @@ api_response malformed_answer(beast::error_code ec) {
   return error_response(make_error(
     error_code::bad_request, "The request is not valid HTTP/1.1 ("
                                + ec.message() + ")."));
+}
+
+/// An answer as it goes on the wire: its status line from its status, the
+/// headers every answer carries. Every answer, a refused connection's too,
+/// is written from this.
+bhttp::response<bhttp::string_body> wire_response(api_response response,
+                                                  unsigned version,
+                                                  bool keep_alive) {
+  bhttp::response<bhttp::string_body> res{
+    static_cast<bhttp::status>(response.status), version};
+  res.set(bhttp::field::server, "downhill");
+  if (response.status == http_status(error_code::too_many_requests))
+    res.set(bhttp::field::retry_after, "1");
+  if (response.status != 204) {
+    res.set(bhttp::field::content_type, response.content_type);
+    res.body() = std::move(response.body);
+  }
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
 }
 
 /// What every connection of a server shares.
@@ -292,16 +313,7 @@ private:
 
   void send(api_response response) {
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
-      static_cast<bhttp::status>(response.status), version_);
-    res->set(bhttp::field::server, "downhill");
-    if (response.status == 429)
-      res->set(bhttp::field::retry_after, "1");
-    if (response.status != 204) {
-      res->set(bhttp::field::content_type, response.content_type);
-      res->body() = std::move(response.body);
-    }
-    res->keep_alive(keep_alive_);
-    res->prepare_payload();
+      wire_response(std::move(response), version_, keep_alive_));
     stream_.expires_after(request_timeout);
     bhttp::async_write(stream_, *res,
                        [self = shared_from_this(), res](beast::error_code ec,
@@ -451,20 +463,20 @@ private:
   /// Tells a refused client why in one best-effort write (never blocks: the
   /// kernel's send buffer takes a few hundred bytes), then closes.
   static void refuse(tcp::socket socket, connection_limits::verdict why) {
-    auto answer = error_response(
-      why == connection_limits::verdict::server_full
-        ? make_error(error_code::unavailable,
-                     "The server has too many connections; retry shortly.")
-        : make_error(error_code::too_many_requests,
-                     "Too many connections from your address; close some "
-                     "and retry."));
-    auto status = answer.status == 503 ? "503 Service Unavailable"
-                                       : "429 Too Many Requests";
-    auto text = std::string{"HTTP/1.1 "} + status
-                + "\r\nServer: downhill\r\nContent-Type: application/json"
-                  "\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: "
-                + std::to_string(answer.body.size()) + "\r\n\r\n"
-                + answer.body;
+    auto answer = wire_response(
+      error_response(
+        why == connection_limits::verdict::server_full
+          ? make_error(error_code::unavailable,
+                       "The server has too many connections; retry shortly.")
+          : make_error(error_code::too_many_requests,
+                       "Too many connections from your address; close some "
+                       "and retry.")),
+      11, false);
+    // Both ask the client to come back; a 503 says when, like a 429.
+    answer.set(bhttp::field::retry_after, "1");
+    std::ostringstream wire;
+    wire << answer;
+    auto text = wire.str();
     beast::error_code ignored;
     socket.non_blocking(true, ignored);
     socket.write_some(asio::buffer(text), ignored);
@@ -591,9 +603,10 @@ uint16_t server::start() {
           impl_->ioc.run();
           return;
         } catch (const std::exception& e) {
-          log_line(std::string{"network thread: "} + e.what());
+          log_line(log_level::error,
+                   std::string{"network thread: "} + e.what());
         } catch (...) {
-          log_line("network thread: unknown exception");
+          log_line(log_level::error, "network thread: unknown exception");
         }
       }
     });

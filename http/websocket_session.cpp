@@ -117,7 +117,7 @@ private:
           }
         });
       } catch (const std::exception& e) {
-        log_line(std::string{"event stream: "} + e.what());
+        log_line(log_level::error, std::string{"event stream: "} + e.what());
         loaded = false;
       }
       asio::post(self->ws_.get_executor(),

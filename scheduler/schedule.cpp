@@ -219,6 +219,7 @@ parsed_schedule parse_schedule(const std::string& json_text) {
       return fail("timezone must be an IANA zone name such as "
                   "'Europe/Berlin'");
     s.timezone = j["timezone"].get<std::string>();
+    s.timezone_named = true;
   }
   try {
     date::locate_zone(s.timezone);
@@ -232,6 +233,7 @@ parsed_schedule parse_schedule(const std::string& json_text) {
     if (!j.contains(field) || !j[field].is_string()
         || !parse_clock(j[field].get<std::string>(), hour, minute))
       return std::string{field} + " must be a time \"HH:MM\" (00:00-23:59)";
+    s.at = j[field].get<std::string>();
     return {};
   };
   if (kind == "hourly") {
@@ -239,7 +241,8 @@ parsed_schedule parse_schedule(const std::string& json_text) {
     if (!j.contains("minute") || !j["minute"].is_number_integer()
         || j["minute"].get<int64_t>() < 0 || j["minute"].get<int64_t>() > 59)
       return fail("minute must be a whole number from 0 to 59");
-    s.fields = daily_at(0, static_cast<int>(j["minute"].get<int64_t>()));
+    s.minute = static_cast<int32_t>(j["minute"].get<int64_t>());
+    s.fields = daily_at(0, s.minute);
     s.fields.hours.set();
   } else if (kind == "daily") {
     s.what = schedule::kind::daily;
@@ -255,6 +258,7 @@ parsed_schedule parse_schedule(const std::string& json_text) {
         || !parse_value(j["day"].get<std::string>(), 0, 6, day_names, 0, day)
         || j["day"].get<std::string>().size() != 3)
       return fail("day must be one of mon, tue, wed, thu, fri, sat, sun");
+    s.day = j["day"].get<std::string>();
     s.fields = daily_at(hour, minute);
     s.fields.days_of_week.reset();
     s.fields.days_of_week.set(static_cast<size_t>(day));
@@ -271,7 +275,8 @@ parsed_schedule parse_schedule(const std::string& json_text) {
     if (!j.contains("expression") || !j["expression"].is_string())
       return fail("expression must be a 5-field cron expression such as "
                   "'*/15 * * * *'");
-    auto error = parse_cron(j["expression"].get<std::string>(), s.fields);
+    s.expression = j["expression"].get<std::string>();
+    auto error = parse_cron(s.expression, s.fields);
     if (!error.empty())
       return fail(error);
   } else {
@@ -279,6 +284,48 @@ parsed_schedule parse_schedule(const std::string& json_text) {
                 + "': use now, hourly, daily, weekly, interval or cron");
   }
   return {s, {}};
+}
+
+std::string stored_json(const schedule& s) {
+  json out;
+  switch (s.what) {
+    case schedule::kind::now:
+      return json{{"kind", "now"}}.dump();  // a `now` has no other field
+    case schedule::kind::hourly:
+      out = {{"kind", "hourly"}, {"minute", s.minute}};
+      break;
+    case schedule::kind::daily:
+      out = {{"kind", "daily"}, {"at", s.at}};
+      break;
+    case schedule::kind::weekly:
+      out = {{"kind", "weekly"}, {"day", s.day}, {"at", s.at}};
+      break;
+    case schedule::kind::interval:
+      out = {{"kind", "interval"}, {"every_seconds", s.every_seconds}};
+      break;
+    case schedule::kind::cron:
+      out = {{"kind", "cron"}, {"expression", s.expression}};
+      break;
+  }
+  if (s.timezone_named)
+    out["timezone"] = s.timezone;
+  return out.dump();
+}
+
+bool cron_fields::operator==(const cron_fields& other) const {
+  return minutes == other.minutes && hours == other.hours
+         && days_of_month == other.days_of_month && months == other.months
+         && days_of_week == other.days_of_week
+         && day_of_month_restricted == other.day_of_month_restricted
+         && day_of_week_restricted == other.day_of_week_restricted;
+}
+
+bool schedule::operator==(const schedule& other) const {
+  return what == other.what && timezone == other.timezone
+         && timezone_named == other.timezone_named
+         && every_seconds == other.every_seconds && minute == other.minute
+         && at == other.at && day == other.day
+         && expression == other.expression && fields == other.fields;
 }
 
 std::optional<time_point> next_fire(const schedule& s, time_point after,

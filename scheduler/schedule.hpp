@@ -32,14 +32,27 @@ struct cron_fields {
   std::bitset<7> days_of_week;    // 0 = Sunday
   bool day_of_month_restricted = false;
   bool day_of_week_restricted = false;
+
+  bool operator==(const cron_fields& other) const;
 };
 
+/// A parsed schedule. It keeps the fields its kind defines as the client
+/// gave them (`minute`, `at`, `day`, `expression`, a named `timezone`), so
+/// that stored_json() writes back exactly what was asked for.
 struct schedule {
   enum class kind { now, hourly, daily, weekly, interval, cron };
   kind what = kind::now;
   std::string timezone = "UTC";
-  int64_t every_seconds = 0;  // interval
-  cron_fields fields;         // hourly, daily, weekly, cron
+  bool timezone_named = false;  // the client gave `timezone` (stored then)
+  int64_t every_seconds = 0;    // interval
+  int32_t minute = 0;           // hourly
+  std::string at;               // daily, weekly: "HH:MM"
+  std::string day;              // weekly: "mon", as given
+  std::string expression;       // cron
+  cron_fields fields;           // hourly, daily, weekly, cron: expanded
+
+  bool operator==(const schedule& other) const;
+  bool operator!=(const schedule& other) const { return !(*this == other); }
 };
 
 /// A schedule or the words saying which part is wrong.
@@ -50,6 +63,10 @@ struct parsed_schedule {
 
 /// Parses the API's schedule object, given as JSON text.
 parsed_schedule parse_schedule(const std::string& json_text);
+
+/// The schedule as a job stores and shows it: `kind` and the fields the
+/// kind defines, nothing else. parse_schedule(stored_json(s)) == s.
+std::string stored_json(const schedule& s);
 
 /// Parses a cron expression; an empty string on success, else the error.
 std::string parse_cron(const std::string& expression, cron_fields& out);

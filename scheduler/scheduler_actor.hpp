@@ -11,8 +11,7 @@
 namespace downhill {
 
 struct scheduled_job {
-  recurring_job job;
-  scheduler::schedule parsed;
+  recurring_job job;  // its spec carries the parsed schedule
   uint64_t version = 0;  // bumped on every change; stale heap items skip
 };
 
