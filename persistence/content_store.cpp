@@ -1,5 +1,6 @@
 #include "persistence/content_store.hpp"
 
+#include <cstdio>
 #include <sstream>
 
 namespace downhill::persistence {
@@ -49,9 +50,217 @@ CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(id UNINDEXED, title, b
 CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, docid INTEGER NOT NULL);
 )sql";
 
-constexpr const char* delete_document
-  = "DELETE FROM entries_fts WHERE rowid = (SELECT docid FROM documents "
-    "WHERE id = ?)";
+/// What a generation directory's file must be stamped with to be opened:
+/// the application_id and user_version its schema above sets.
+struct store_stamp {
+  const char* what;
+  int64_t application_id;
+  int64_t user_version;
+};
+
+constexpr store_stamp content_stamp{"content database", 0x64686331, 1};
+constexpr store_stamp index_stamp{"search index", 0x64686932, 2};
+
+std::string hex(int64_t value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "0x%llx",
+                static_cast<unsigned long long>(value));
+  return text;
+}
+
+int64_t pragma_value(database& db, const char* pragma) {
+  auto stmt = db.prepare(pragma);
+  stmt.step();
+  return stmt.int_column(0);
+}
+
+/// Refuses a file that is not the store it should be (a stray or damaged
+/// file, or one of a layout this build does not know): its statements would
+/// otherwise fail later, or worse, work on the wrong data.
+void check_stamp(database& db, const store_stamp& expected) {
+  int64_t id = 0;
+  int64_t version = 0;
+  try {
+    id = pragma_value(db, "PRAGMA application_id");
+    version = pragma_value(db, "PRAGMA user_version");
+  } catch (const storage_error& e) {
+    throw storage_error(e.code(), db.path().string() + " is not a downhill "
+                                    + expected.what + ": " + e.what());
+  }
+  if (id == expected.application_id && version == expected.user_version)
+    return;
+  throw storage_error(
+    26 /* SQLITE_NOTADB */,
+    db.path().string() + " is not a downhill " + expected.what
+      + " this server can open: expected application_id "
+      + hex(expected.application_id) + " and user_version "
+      + std::to_string(expected.user_version) + ", found application_id "
+      + hex(id) + " and user_version " + std::to_string(version));
+}
+
+} // namespace
+
+void check_content_stamp(database& db) {
+  check_stamp(db, content_stamp);
+}
+
+void check_index_stamp(database& db) {
+  check_stamp(db, index_stamp);
+}
+
+namespace {
+
+database& opened(database& db, const store_stamp& expected) {
+  check_stamp(db, expected);
+  db.exec("PRAGMA synchronous=NORMAL");
+  return db;
+}
+
+#define DOWNHILL_ENTRY_COLUMNS                                                \
+  "id, content_type, locale, title, body, fields, version, updated_at"
+
+/// The content database's statements, in the order of `content_sql`.
+enum class content_sql_name : size_t {
+  next_version,
+  put_entry,
+  add_version,
+  add_content_type,
+  add_locale,
+  get_entry,
+  list_entries,
+  delete_entry,
+  list_versions,
+  get_settings,
+  put_settings,
+  count_entries,
+  // Per unsynced kind, in the order of unsynced_kind (see kind_statement).
+  list_webhooks,
+  list_integrations,
+  list_presets,
+  list_teams,
+  add_webhook,
+  add_integration,
+  add_preset,
+  add_team,
+  count_webhooks,
+  count_integrations,
+  count_presets,
+  count_teams,
+};
+
+/// Every statement on a content database, prepared once per open store.
+const std::vector<named_sql>& content_sql() {
+  static const std::vector<named_sql> table = {
+    {"next_version",
+     "SELECT coalesce(max(version), 0) + 1 FROM entry_versions WHERE "
+     "entry_id = ?",
+     false},
+    {"put_entry",
+     "INSERT INTO entries (id, content_type, locale, title, body, fields, "
+     "version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) "
+     "DO UPDATE SET content_type = excluded.content_type, locale = "
+     "excluded.locale, title = excluded.title, body = excluded.body, fields "
+     "= excluded.fields, version = excluded.version, updated_at = "
+     "excluded.updated_at",
+     true},
+    {"add_version",
+     "INSERT INTO entry_versions (entry_id, version, title, at) VALUES "
+     "(?, ?, ?, ?)",
+     true},
+    {"add_content_type", "INSERT OR IGNORE INTO content_types (id) VALUES (?)",
+     true},
+    {"add_locale", "INSERT OR IGNORE INTO locales (code) VALUES (?)", true},
+    {"get_entry", "SELECT " DOWNHILL_ENTRY_COLUMNS " FROM entries WHERE id = ?",
+     false},
+    {"list_entries",
+     "SELECT " DOWNHILL_ENTRY_COLUMNS " FROM entries WHERE id > ? ORDER BY id "
+     "LIMIT ?",
+     false},
+    {"delete_entry", "DELETE FROM entries WHERE id = ?", true},
+    {"list_versions",
+     "SELECT version, title, at FROM entry_versions WHERE entry_id = ? AND "
+     "version > ? ORDER BY version LIMIT ?",
+     false},
+    {"get_settings", "SELECT json FROM settings WHERE id = 1", false},
+    {"put_settings",
+     "INSERT INTO settings (id, json) VALUES (1, ?) ON CONFLICT (id) DO "
+     "UPDATE SET json = excluded.json",
+     true},
+    {"count_entries", "SELECT count(*) FROM entries", false},
+    // One statement per unsynced kind: a table name cannot be a parameter.
+    {"list_webhooks",
+     "SELECT id, name, json, created_at FROM webhooks WHERE id > ? ORDER BY "
+     "id LIMIT ?",
+     false},
+    {"list_integrations",
+     "SELECT id, name, json, created_at FROM integrations WHERE id > ? "
+     "ORDER BY id LIMIT ?",
+     false},
+    {"list_presets",
+     "SELECT id, name, json, created_at FROM presets WHERE id > ? ORDER BY "
+     "id LIMIT ?",
+     false},
+    {"list_teams",
+     "SELECT id, name, json, created_at FROM teams WHERE id > ? ORDER BY id "
+     "LIMIT ?",
+     false},
+    {"add_webhook",
+     "INSERT INTO webhooks (name, json, created_at) VALUES (?, ?, ?)", true},
+    {"add_integration",
+     "INSERT INTO integrations (name, json, created_at) VALUES (?, ?, ?)",
+     true},
+    {"add_preset",
+     "INSERT INTO presets (name, json, created_at) VALUES (?, ?, ?)", true},
+    {"add_team", "INSERT INTO teams (name, json, created_at) VALUES (?, ?, ?)",
+     true},
+    {"count_webhooks", "SELECT count(*) FROM webhooks", false},
+    {"count_integrations", "SELECT count(*) FROM integrations", false},
+    {"count_presets", "SELECT count(*) FROM presets", false},
+    {"count_teams", "SELECT count(*) FROM teams", false},
+  };
+  return table;
+}
+
+#undef DOWNHILL_ENTRY_COLUMNS
+
+/// The statement of `first` (list_webhooks, add_webhook or count_webhooks)
+/// for `kind`.
+content_sql_name kind_statement(content_sql_name first, unsynced_kind kind) {
+  static_assert(static_cast<size_t>(unsynced_kind::teams) == 3,
+                "the kinds' statements follow unsynced_kind's order");
+  return static_cast<content_sql_name>(static_cast<size_t>(first)
+                                       + static_cast<size_t>(kind));
+}
+
+/// The search index's statements, in the order of `index_sql`.
+enum class index_sql_name : size_t {
+  delete_document,
+  add_document,
+  map_document,
+  unmap_document,
+  search,
+};
+
+const std::vector<named_sql>& index_sql() {
+  static const std::vector<named_sql> table = {
+    {"delete_document",
+     "DELETE FROM entries_fts WHERE rowid = (SELECT docid FROM documents "
+     "WHERE id = ?)",
+     true},
+    {"add_document", "INSERT INTO entries_fts (id, title, body) VALUES (?, ?, ?)",
+     true},
+    {"map_document",
+     "INSERT INTO documents (id, docid) VALUES (?, ?) ON CONFLICT (id) DO "
+     "UPDATE SET docid = excluded.docid",
+     true},
+    {"unmap_document", "DELETE FROM documents WHERE id = ?", true},
+    {"search",
+     "SELECT id, title FROM entries_fts WHERE entries_fts MATCH ? ORDER BY "
+     "rank LIMIT ?",
+     false},
+  };
+  return table;
+}
 
 void set_pragmas(database& db) {
   db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
@@ -69,9 +278,6 @@ entry_record read_entry(statement& stmt) {
   e.updated_at = stmt.text_column(7);
   return e;
 }
-
-constexpr const char* entry_columns
-  = "id, content_type, locale, title, body, fields, version, updated_at";
 
 } // namespace
 
@@ -103,49 +309,40 @@ void content_store::create_empty(const std::filesystem::path& dir) {
 
 content_store::content_store(const std::filesystem::path& dir)
   : content_(dir / content_file_name, database::mode::read_write),
-    index_(dir / index_file_name, database::mode::read_write) {
-  content_.exec("PRAGMA synchronous=NORMAL");
-  index_.exec("PRAGMA synchronous=NORMAL");
+    index_(dir / index_file_name, database::mode::read_write),
+    content_statements_(opened(content_, content_stamp), content_sql(), false),
+    index_statements_(opened(index_, index_stamp), index_sql(), false) {
 }
 
 entry_record content_store::put_entry(const entry_input& in,
                                       const std::string& now) {
+  using sql = content_sql_name;
+  auto& statements = content_statements_;
   int64_t version = 0;
   {
     transaction tx{content_};
     {
-      statement_use next{content_, "SELECT coalesce(max(version), 0) + 1 "
-                                   "FROM entry_versions WHERE entry_id = ?"};
+      statement_use next{statements[sql::next_version]};
       next->bind(1, in.id);
       next->step();
       version = next->int_column(0);
     }
     {
-      statement_use put{content_,
-                        "INSERT INTO entries (id, content_type, locale, title, "
-                        "body, fields, version, updated_at) VALUES "
-                        "(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE "
-                        "SET content_type = excluded.content_type, locale = "
-                        "excluded.locale, title = excluded.title, body = "
-                        "excluded.body, fields = excluded.fields, version = "
-                        "excluded.version, updated_at = excluded.updated_at"};
+      statement_use put{statements[sql::put_entry]};
       put->bind(1, in.id).bind(2, in.content_type).bind(3, in.locale);
       put->bind(4, in.title).bind(5, in.body).bind(6, in.fields_json);
       put->bind(7, version).bind(8, now).run();
     }
     {
-      statement_use add{content_, "INSERT INTO entry_versions (entry_id, "
-                                  "version, title, at) VALUES (?, ?, ?, ?)"};
+      statement_use add{statements[sql::add_version]};
       add->bind(1, in.id).bind(2, version).bind(3, in.title).bind(4, now).run();
     }
     {
-      statement_use type{content_,
-                         "INSERT OR IGNORE INTO content_types (id) VALUES (?)"};
+      statement_use type{statements[sql::add_content_type]};
       type->bind(1, in.content_type).run();
     }
     {
-      statement_use locale{content_,
-                           "INSERT OR IGNORE INTO locales (code) VALUES (?)"};
+      statement_use locale{statements[sql::add_locale]};
       locale->bind(1, in.locale).run();
     }
     tx.commit();
@@ -153,19 +350,15 @@ entry_record content_store::put_entry(const entry_input& in,
   {
     transaction tx{index_};
     {
-      statement_use del{index_, delete_document};
+      statement_use del{index_statements_[index_sql_name::delete_document]};
       del->bind(1, in.id).run();
     }
     {
-      statement_use add{index_,
-                        "INSERT INTO entries_fts (id, title, body) VALUES "
-                        "(?, ?, ?)"};
+      statement_use add{index_statements_[index_sql_name::add_document]};
       add->bind(1, in.id).bind(2, in.title).bind(3, in.body).run();
     }
     {
-      statement_use map{index_, "INSERT INTO documents (id, docid) VALUES "
-                                "(?, ?) ON CONFLICT (id) DO UPDATE SET docid "
-                                "= excluded.docid"};
+      statement_use map{index_statements_[index_sql_name::map_document]};
       map->bind(1, in.id).bind(2, index_.last_insert_rowid()).run();
     }
     tx.commit();
@@ -175,8 +368,7 @@ entry_record content_store::put_entry(const entry_input& in,
 }
 
 std::optional<entry_record> content_store::get_entry(const std::string& id) {
-  statement_use get{content_, std::string{"SELECT "} + entry_columns
-                                + " FROM entries WHERE id = ?"};
+  statement_use get{content_statements_[content_sql_name::get_entry]};
   get->bind(1, id);
   if (!get->step())
     return std::nullopt;
@@ -185,9 +377,7 @@ std::optional<entry_record> content_store::get_entry(const std::string& id) {
 
 std::vector<entry_record> content_store::list_entries(const std::string& after,
                                                       int64_t limit) {
-  statement_use list{content_, std::string{"SELECT "} + entry_columns
-                                 + " FROM entries WHERE id > ? ORDER BY id "
-                                   "LIMIT ?"};
+  statement_use list{content_statements_[content_sql_name::list_entries]};
   list->bind(1, after).bind(2, limit);
   std::vector<entry_record> result;
   while (list->step())
@@ -199,7 +389,7 @@ bool content_store::delete_entry(const std::string& id) {
   bool existed = false;
   {
     transaction tx{content_};
-    statement_use del{content_, "DELETE FROM entries WHERE id = ?"};
+    statement_use del{content_statements_[content_sql_name::delete_entry]};
     del->bind(1, id).run();
     existed = content_.changes() > 0;
     tx.commit();
@@ -207,11 +397,11 @@ bool content_store::delete_entry(const std::string& id) {
   if (existed) {
     transaction tx{index_};
     {
-      statement_use del{index_, delete_document};
+      statement_use del{index_statements_[index_sql_name::delete_document]};
       del->bind(1, id).run();
     }
     {
-      statement_use unmap{index_, "DELETE FROM documents WHERE id = ?"};
+      statement_use unmap{index_statements_[index_sql_name::unmap_document]};
       unmap->bind(1, id).run();
     }
     tx.commit();
@@ -222,9 +412,7 @@ bool content_store::delete_entry(const std::string& id) {
 std::vector<entry_version_record>
 content_store::versions(const std::string& entry_id, int64_t after_version,
                         int64_t limit) {
-  statement_use list{content_, "SELECT version, title, at FROM entry_versions "
-                               "WHERE entry_id = ? AND version > ? "
-                               "ORDER BY version LIMIT ?"};
+  statement_use list{content_statements_[content_sql_name::list_versions]};
   list->bind(1, entry_id).bind(2, after_version).bind(3, limit);
   std::vector<entry_version_record> result;
   while (list->step())
@@ -239,8 +427,7 @@ std::vector<search_hit> content_store::search(const std::string& text,
   std::vector<search_hit> result;
   if (query.empty())
     return result;
-  statement_use find{index_, "SELECT id, title FROM entries_fts WHERE "
-                             "entries_fts MATCH ? ORDER BY rank LIMIT ?"};
+  statement_use find{index_statements_[index_sql_name::search]};
   find->bind(1, query).bind(2, limit);
   while (find->step())
     result.push_back({find->text_column(0), find->text_column(1)});
@@ -248,24 +435,20 @@ std::vector<search_hit> content_store::search(const std::string& text,
 }
 
 std::string content_store::settings_json() {
-  statement_use get{content_, "SELECT json FROM settings WHERE id = 1"};
+  statement_use get{content_statements_[content_sql_name::get_settings]};
   return get->step() ? get->text_column(0) : "{}";
 }
 
 void content_store::put_settings_json(const std::string& json) {
-  statement_use put{content_,
-                    "INSERT INTO settings (id, json) VALUES (1, ?) ON CONFLICT "
-                    "(id) DO UPDATE SET json = excluded.json"};
+  statement_use put{content_statements_[content_sql_name::put_settings]};
   put->bind(1, json).run();
 }
 
 std::vector<named_item> content_store::list_items(unsynced_kind kind,
                                                   int64_t after_id,
                                                   int64_t limit) {
-  statement_use list{content_, std::string{"SELECT id, name, json, created_at "
-                                           "FROM "}
-                                 + kind_table(kind)
-                                 + " WHERE id > ? ORDER BY id LIMIT ?"};
+  statement_use list{content_statements_[kind_statement(
+    content_sql_name::list_webhooks, kind)]};
   list->bind(1, after_id).bind(2, limit);
   std::vector<named_item> result;
   while (list->step())
@@ -277,21 +460,21 @@ std::vector<named_item> content_store::list_items(unsynced_kind kind,
 named_item content_store::add_item(unsynced_kind kind, const std::string& name,
                                    const std::string& attributes_json,
                                    const std::string& now) {
-  statement_use add{content_, std::string{"INSERT INTO "} + kind_table(kind)
-                                + " (name, json, created_at) VALUES (?, ?, ?)"};
+  statement_use add{content_statements_[kind_statement(
+    content_sql_name::add_webhook, kind)]};
   add->bind(1, name).bind(2, attributes_json).bind(3, now).run();
   return {content_.last_insert_rowid(), name, attributes_json, now};
 }
 
 int64_t content_store::count_items(unsynced_kind kind) {
-  statement_use count{content_, std::string{"SELECT count(*) FROM "}
-                                  + kind_table(kind)};
+  statement_use count{content_statements_[kind_statement(
+    content_sql_name::count_webhooks, kind)]};
   count->step();
   return count->int_column(0);
 }
 
 int64_t content_store::entry_count() {
-  statement_use count{content_, "SELECT count(*) FROM entries"};
+  statement_use count{content_statements_[content_sql_name::count_entries]};
   count->step();
   return count->int_column(0);
 }

@@ -68,7 +68,10 @@ public:
   /// Creates an empty environment (both files) in `generation_dir`.
   static void create_empty(const std::filesystem::path& generation_dir);
 
-  /// Opens both files of an existing generation directory.
+  /// Opens both files of an existing generation directory and prepares
+  /// their statements. Throws storage_error (naming the file, and the stamp
+  /// expected and found) if either file is not stamped as this build's
+  /// content database or search index.
   explicit content_store(const std::filesystem::path& generation_dir);
 
   entry_record put_entry(const entry_input& input, const std::string& now);
@@ -99,7 +102,16 @@ public:
 private:
   database content_;
   database index_;
+  // After the connections: finalized before they close.
+  statement_table content_statements_;
+  statement_table index_statements_;
 };
+
+/// Throw storage_error, naming the file and the stamp (application_id and
+/// user_version) expected and found, unless `db` is stamped as this build's
+/// content database, or search index. content_store checks both at open.
+void check_content_stamp(database& db);
+void check_index_stamp(database& db);
 
 /// Turns free text into an FTS5 query that matches documents containing
 /// every word, so that user input can never be an FTS5 syntax error.

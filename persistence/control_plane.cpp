@@ -92,19 +92,204 @@ ALTER TABLE jobs ADD COLUMN last_skip_reason TEXT NOT NULL DEFAULT '';
 
 constexpr int64_t application_id = 0x64686370; // "dhcp"
 
-constexpr const char* run_columns
-  = "r.id, r.job_id, r.org_id, j.name, j.type, r.status, r.trigger, "
-    "r.created_by, j.base_environment, j.target_environment, r.total_logs, "
-    "r.total_errors, r.total_warnings, r.created_at, r.started_at, "
-    "r.finished_at";
+// Column lists shared by several statements; macros so that each statement
+// stays one string literal, joined by the compiler.
+#define DOWNHILL_RUN_COLUMNS                                                  \
+  "r.id, r.job_id, r.org_id, j.name, j.type, r.status, r.trigger, "           \
+  "r.created_by, j.base_environment, j.target_environment, r.total_logs, "    \
+  "r.total_errors, r.total_warnings, r.created_at, r.started_at, "            \
+  "r.finished_at"
+#define DOWNHILL_TASK_COLUMNS "t.id, t.name, t.status, t.phase, t.percent"
+#define DOWNHILL_JOB_COLUMNS                                                  \
+  "j.id, j.org_id, j.name, j.type, j.base_environment, "                      \
+  "j.target_environment, j.display_name, j.schedule, j.state, "               \
+  "j.created_by, j.created_at, "                                              \
+  "(SELECT coalesce(max(id), 0) FROM runs WHERE job_id = j.id), "             \
+  "j.next_run_at, j.last_fired_at, j.skipped_firings, j.last_skipped_at, "    \
+  "j.last_skip_reason"
 
-constexpr const char* job_columns
-  = "j.id, j.org_id, j.name, j.type, j.base_environment, "
-    "j.target_environment, j.display_name, j.schedule, j.state, "
-    "j.created_by, j.created_at, "
-    "(SELECT coalesce(max(id), 0) FROM runs WHERE job_id = j.id), "
-    "j.next_run_at, j.last_fired_at, j.skipped_firings, j.last_skipped_at, "
-    "j.last_skip_reason";
+/// The control plane's statements, in the order of `control_plane_sql`.
+enum class sql : size_t {
+  list_orgs,
+  next_environment_key,
+  insert_org,
+  insert_main_environment,
+  insert_user,
+  list_users,
+  user_exists,
+  list_environments,
+  delete_environment,
+  insert_new_environment,
+  insert_run,
+  insert_task,
+  next_log_seq,
+  insert_log,
+  count_logs,
+  set_task,
+  set_run_status,
+  set_run_started,
+  set_run_finished,
+  set_generation,
+  set_environment_ready,
+  cancel_open_tasks,
+  get_run_with_tasks,
+  list_runs_with_tasks,
+  list_logs,
+  get_job,
+  insert_job,
+  update_schedule_state,
+  record_skipped_firing,
+  unfinished_runs,
+  list_recurring_jobs,
+  list_jobs,
+  list_jobs_page,
+  list_recurring_jobs_page,
+  list_unfinished_run_ids,
+  list_creating_environments,
+};
+
+/// Every statement of the control plane, prepared once per connection.
+/// A reader connection prepares only those that do not write.
+const std::vector<named_sql>& control_plane_sql() {
+  static const std::vector<named_sql> table = {
+    {"list_orgs", "SELECT id, name, created_at FROM orgs ORDER BY id", false},
+    // Keys are never reused, so a leftover directory of a deleted
+    // environment can never be mistaken for a new one's.
+    {"next_environment_key",
+     "UPDATE counters SET value = value + 1 WHERE name = 'environment_key' "
+     "RETURNING value",
+     true},
+    {"insert_org", "INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)",
+     true},
+    {"insert_main_environment",
+     "INSERT INTO environments (key, org_id, id, display_name, parent, "
+     "status, generation, created_at) VALUES (?, ?, 'main', 'main', NULL, "
+     "'ready', 1, ?)",
+     true},
+    {"insert_user",
+     "INSERT INTO users (org_id, name, token_hash, created_at) VALUES "
+     "(?, ?, ?, ?)",
+     true},
+    {"list_users", "SELECT org_id, name, token_hash FROM users", false},
+    {"user_exists", "SELECT 1 FROM users WHERE org_id = ? AND name = ?",
+     false},
+    {"list_environments",
+     "SELECT key, org_id, id, display_name, coalesce(parent, ''), status, "
+     "generation, created_at FROM environments ORDER BY key",
+     false},
+    {"delete_environment", "DELETE FROM environments WHERE key = ?", true},
+    {"insert_new_environment",
+     "INSERT INTO environments (key, org_id, id, display_name, parent, "
+     "status, generation, created_at) VALUES (?, ?, ?, ?, ?, 'creating', 1, "
+     "?)",
+     true},
+    {"insert_run",
+     "INSERT INTO runs (job_id, org_id, status, trigger, created_by, "
+     "created_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+     true},
+    {"insert_task",
+     "INSERT INTO tasks (run_id, position, name, status, phase, percent) "
+     "VALUES (?, ?, ?, ?, '', 0)",
+     true},
+    {"next_log_seq",
+     "SELECT coalesce(max(seq), 0) + 1 FROM logs WHERE run_id = ?", false},
+    {"insert_log",
+     "INSERT INTO logs (run_id, seq, task, level, message, at) VALUES "
+     "(?, ?, ?, ?, ?, ?)",
+     true},
+    {"count_logs",
+     "UPDATE runs SET total_logs = total_logs + ?, total_errors = "
+     "total_errors + ?, total_warnings = total_warnings + ? WHERE id = ?",
+     true},
+    {"set_task",
+     "UPDATE tasks SET status = ?, phase = ?, percent = ? WHERE id = ? AND "
+     "run_id = ?",
+     true},
+    {"set_run_status", "UPDATE runs SET status = ? WHERE id = ?", true},
+    {"set_run_started", "UPDATE runs SET started_at = ? WHERE id = ?", true},
+    {"set_run_finished", "UPDATE runs SET finished_at = ? WHERE id = ?", true},
+    {"set_generation", "UPDATE environments SET generation = ? WHERE key = ?",
+     true},
+    {"set_environment_ready",
+     "UPDATE environments SET status = 'ready' WHERE key = ?", true},
+    {"cancel_open_tasks",
+     "UPDATE tasks SET status = 'cancelled' WHERE run_id = ? AND status IN "
+     "('pending', 'running')",
+     true},
+    // A run and its tasks in one query (one row per task; task columns
+    // NULL for a run without tasks), so they are one consistent snapshot.
+    {"get_run_with_tasks",
+     "SELECT " DOWNHILL_RUN_COLUMNS ", " DOWNHILL_TASK_COLUMNS
+     " FROM runs r JOIN jobs j ON j.id = r.job_id LEFT JOIN tasks t ON "
+     "t.run_id = r.id WHERE r.id = ? AND r.org_id = ? ORDER BY t.position",
+     false},
+    // A page of runs and all their tasks in one query, not one more query
+    // per run. The page is the organization's ids in [its lowest, ?2): as a
+    // range on runs_by_org, read backwards, and tasks_by_run, the rows come
+    // in order with no sort and no copy of the page (a LIMIT subquery
+    // joined instead costs both: bench/persistence_bench).
+    {"list_runs_with_tasks",
+     "SELECT " DOWNHILL_RUN_COLUMNS ", " DOWNHILL_TASK_COLUMNS
+     " FROM runs r JOIN jobs j ON j.id = r.job_id LEFT JOIN tasks t ON "
+     "t.run_id = r.id WHERE r.org_id = ?1 AND r.id < ?2 AND r.id >= (SELECT "
+     "min(id) FROM (SELECT id FROM runs WHERE org_id = ?1 AND id < ?2 ORDER "
+     "BY id DESC LIMIT ?3)) ORDER BY r.id DESC, t.position",
+     false},
+    {"list_logs",
+     "SELECT seq, task, level, message, at FROM logs WHERE run_id = ? AND "
+     "seq > ? ORDER BY seq LIMIT ?",
+     false},
+    {"get_job",
+     "SELECT " DOWNHILL_JOB_COLUMNS " FROM jobs j WHERE j.id = ? AND "
+     "j.org_id = ?",
+     false},
+    {"insert_job",
+     "INSERT INTO jobs (org_id, name, type, base_environment, "
+     "target_environment, display_name, schedule, state, created_by, "
+     "created_at, next_run_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+     true},
+    {"update_schedule_state",
+     "UPDATE jobs SET state = ?, next_run_at = ?, last_fired_at = "
+     "max(last_fired_at, ?) WHERE id = ?",
+     true},
+    {"record_skipped_firing",
+     "UPDATE jobs SET skipped_firings = skipped_firings + 1, last_skipped_at "
+     "= ?, last_skip_reason = ? WHERE id = ?",
+     true},
+    {"unfinished_runs",
+     "SELECT r.id, r.status, j.type, j.base_environment, "
+     "j.target_environment FROM runs r JOIN jobs j ON j.id = r.job_id WHERE "
+     "r.status IN ('running', 'queued') AND r.org_id = ? ORDER BY r.id",
+     false},
+    {"list_recurring_jobs",
+     "SELECT " DOWNHILL_JOB_COLUMNS " FROM jobs j WHERE j.state IN "
+     "('active', 'paused') ORDER BY j.id",
+     false},
+    {"list_jobs",
+     "SELECT " DOWNHILL_JOB_COLUMNS " FROM jobs j WHERE j.org_id = ? AND "
+     "j.state != 'deleted' ORDER BY j.id DESC",
+     false},
+    {"list_jobs_page",
+     "SELECT " DOWNHILL_JOB_COLUMNS " FROM jobs j WHERE j.org_id = ? AND "
+     "j.id < ? AND j.state != 'deleted' ORDER BY j.id DESC LIMIT ?",
+     false},
+    {"list_recurring_jobs_page",
+     "SELECT " DOWNHILL_JOB_COLUMNS " FROM jobs j WHERE j.org_id = ? AND "
+     "j.id < ? AND j.state IN ('active', 'paused') ORDER BY j.id DESC "
+     "LIMIT ?",
+     false},
+    {"list_unfinished_run_ids",
+     "SELECT id, org_id FROM runs WHERE status IN ('running', 'queued')",
+     false},
+    {"list_creating_environments",
+     "SELECT key FROM environments WHERE status = 'creating'", false},
+  };
+  return table;
+}
+
+#undef DOWNHILL_RUN_COLUMNS
+#undef DOWNHILL_TASK_COLUMNS
+#undef DOWNHILL_JOB_COLUMNS
 
 job_record read_job(statement& s) {
   job_record j;
@@ -128,259 +313,7 @@ job_record read_job(statement& s) {
   return j;
 }
 
-} // namespace
-
-control_plane::control_plane(const std::filesystem::path& file, access mode)
-  : db_(file, mode == access::writer ? database::mode::read_write_create
-                                     : database::mode::read_write) {
-  if (mode == access::writer) {
-    // FULL: a committed switch or run status survives power loss too; log
-    // lines are batched, so the extra fsync per commit stays cheap.
-    db_.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-             "PRAGMA foreign_keys=ON;");
-    migrate();
-  } else {
-    db_.exec("PRAGMA query_only=ON");
-  }
-}
-
-void control_plane::migrate() {
-  auto stmt = db_.prepare("PRAGMA application_id");
-  stmt.step();
-  auto id = stmt.int_column(0);
-  stmt = db_.prepare("PRAGMA user_version");
-  stmt.step();
-  auto version = stmt.int_column(0);
-  if (id != 0 && id != application_id)
-    throw storage_error(26 /* SQLITE_NOTADB */,
-                        db_.path().string()
-                          + " is not a downhill control-plane database");
-  constexpr int64_t latest = sizeof(migrations) / sizeof(migrations[0]);
-  if (version > latest)
-    throw storage_error(26, db_.path().string() + " has schema version "
-                              + std::to_string(version)
-                              + ", newer than this downhill knows ("
-                              + std::to_string(latest) + ")");
-  for (; version < latest; ++version) {
-    transaction tx{db_};
-    db_.exec(migrations[version]);
-    db_.exec("PRAGMA application_id = " + std::to_string(application_id));
-    db_.exec("PRAGMA user_version = " + std::to_string(version + 1));
-    tx.commit();
-  }
-}
-
-// -- organizations and users --------------------------------------------------
-
-std::vector<org_record> control_plane::list_orgs() {
-  statement_use list{db_, "SELECT id, name, created_at FROM orgs ORDER BY id"};
-  std::vector<org_record> result;
-  while (list->step())
-    result.push_back({list->text_column(0), list->text_column(1),
-                      list->int_column(2)});
-  return result;
-}
-
-int64_t control_plane::next_environment_key() {
-  // Keys are never reused, so a leftover directory of a deleted environment
-  // can never be mistaken for a new one's.
-  statement_use next{db_, "UPDATE counters SET value = value + 1 WHERE name = "
-                          "'environment_key' RETURNING value"};
-  next->step();
-  return next->int_column(0);
-}
-
-environment_record control_plane::insert_org(const org_record& org,
-                                             int64_t main_key) {
-  transaction tx{db_};
-  {
-    statement_use add{db_, "INSERT INTO orgs (id, name, created_at) VALUES "
-                           "(?, ?, ?)"};
-    add->bind(1, org.id).bind(2, org.name).bind(3, org.created_at).run();
-  }
-  environment_record main_env{main_key, org.id, "main", "main", "", "ready", 1,
-                              org.created_at};
-  {
-    statement_use add{db_, "INSERT INTO environments (key, org_id, id, "
-                           "display_name, parent, status, generation, "
-                           "created_at) VALUES (?, ?, ?, ?, NULL, ?, ?, ?)"};
-    add->bind(1, main_key).bind(2, org.id).bind(3, "main").bind(4, "main");
-    add->bind(5, "ready").bind(6, int64_t{1}).bind(7, org.created_at).run();
-  }
-  tx.commit();
-  return main_env;
-}
-
-void control_plane::insert_user(const user_record& user, int64_t now) {
-  statement_use add{db_, "INSERT INTO users (org_id, name, token_hash, "
-                         "created_at) VALUES (?, ?, ?, ?)"};
-  add->bind(1, user.org_id).bind(2, user.name).bind(3, user.token_hash);
-  add->bind(4, now).run();
-}
-
-std::vector<user_record> control_plane::list_users() {
-  statement_use list{db_, "SELECT org_id, name, token_hash FROM users"};
-  std::vector<user_record> result;
-  while (list->step())
-    result.push_back({list->text_column(0), list->text_column(1),
-                      list->text_column(2)});
-  return result;
-}
-
-bool control_plane::user_exists(const std::string& org_id,
-                                const std::string& name) {
-  statement_use find{db_, "SELECT 1 FROM users WHERE org_id = ? AND name = ?"};
-  find->bind(1, org_id).bind(2, name);
-  return find->step();
-}
-
-// -- environments ---------------------------------------------------------------
-
-std::vector<environment_record> control_plane::list_environments() {
-  statement_use list{db_, "SELECT key, org_id, id, display_name, "
-                          "coalesce(parent, ''), status, generation, "
-                          "created_at FROM environments ORDER BY key"};
-  std::vector<environment_record> result;
-  while (list->step())
-    result.push_back({list->int_column(0), list->text_column(1),
-                      list->text_column(2), list->text_column(3),
-                      list->text_column(4), list->text_column(5),
-                      list->int_column(6), list->int_column(7)});
-  return result;
-}
-
-void control_plane::delete_environment(int64_t key) {
-  statement_use del{db_, "DELETE FROM environments WHERE key = ?"};
-  del->bind(1, key).run();
-}
-
-// -- jobs, runs, logs -----------------------------------------------------------
-
-created_run control_plane::insert_run(const new_run& run, int64_t now) {
-  created_run created;
-  created.created_at = now;
-  transaction tx{db_};
-  if (run.creates_environment) {
-    auto& env = run.new_environment;
-    created.new_environment_key = next_environment_key();
-    statement_use add{db_, "INSERT INTO environments (key, org_id, id, "
-                           "display_name, parent, status, generation, "
-                           "created_at) VALUES (?, ?, ?, ?, ?, 'creating', "
-                           "1, ?)"};
-    add->bind(1, created.new_environment_key).bind(2, env.org_id);
-    add->bind(3, env.id).bind(4, env.display_name).bind(5, env.parent);
-    add->bind(6, now).run();
-  }
-  created.job_id = run.job.id;
-  if (created.job_id == 0) {
-    auto job = run.job;
-    job.created_at = now;
-    created.job_id = insert_job(job);
-  }
-  {
-    statement_use add{db_, "INSERT INTO runs (job_id, org_id, status, trigger, "
-                           "created_by, created_at, started_at) VALUES "
-                           "(?, ?, ?, ?, ?, ?, ?)"};
-    add->bind(1, created.job_id).bind(2, run.job.org_id).bind(3, run.status);
-    add->bind(4, run.trigger).bind(5, run.created_by).bind(6, now);
-    add->bind(7, run.status == "running" ? now : int64_t{0}).run();
-    created.run_id = db_.last_insert_rowid();
-  }
-  int64_t position = 0;
-  for (auto& name : run.task_names) {
-    statement_use add{db_, "INSERT INTO tasks (run_id, position, name, status, "
-                           "phase, percent) VALUES (?, ?, ?, ?, '', 0)"};
-    add->bind(1, created.run_id).bind(2, position++).bind(3, name);
-    add->bind(4, run.status == "running" ? "running" : "pending").run();
-    created.task_ids.push_back(db_.last_insert_rowid());
-  }
-  tx.commit();
-  return created;
-}
-
-void control_plane::apply(const run_progress& p) {
-  transaction tx{db_};
-  int64_t errors = 0;
-  int64_t warnings = 0;
-  for (auto& log : p.logs) {
-    auto seq = log.seq;
-    if (seq == 0) {
-      // A line from outside the run actor (recovery, a crashed run): after
-      // everything the run wrote.
-      statement_use last{db_, "SELECT coalesce(max(seq), 0) + 1 FROM logs "
-                              "WHERE run_id = ?"};
-      last->bind(1, p.run_id);
-      last->step();
-      seq = last->int_column(0);
-    }
-    statement_use add{db_, "INSERT INTO logs (run_id, seq, task, level, "
-                           "message, at) VALUES (?, ?, ?, ?, ?, ?)"};
-    add->bind(1, p.run_id).bind(2, seq).bind(3, log.task);
-    add->bind(4, log.level).bind(5, log.message).bind(6, log.at).run();
-    errors += log.level == "error";
-    warnings += log.level == "warning";
-  }
-  if (!p.logs.empty()) {
-    statement_use count{db_, "UPDATE runs SET total_logs = total_logs + ?, "
-                             "total_errors = total_errors + ?, total_warnings "
-                             "= total_warnings + ? WHERE id = ?"};
-    count->bind(1, static_cast<int64_t>(p.logs.size())).bind(2, errors);
-    count->bind(3, warnings).bind(4, p.run_id).run();
-  }
-  for (auto& task : p.tasks) {
-    statement_use set{db_, "UPDATE tasks SET status = ?, phase = ?, percent = "
-                           "? WHERE id = ? AND run_id = ?"};
-    set->bind(1, task.status).bind(2, task.phase).bind(3, task.percent);
-    set->bind(4, task.id).bind(5, p.run_id).run();
-  }
-  if (!p.status.empty()) {
-    statement_use set{db_, "UPDATE runs SET status = ? WHERE id = ?"};
-    set->bind(1, p.status).bind(2, p.run_id).run();
-  }
-  if (p.started_at != 0) {
-    statement_use set{db_, "UPDATE runs SET started_at = ? WHERE id = ?"};
-    set->bind(1, p.started_at).bind(2, p.run_id).run();
-  }
-  if (p.finished_at != 0) {
-    statement_use set{db_, "UPDATE runs SET finished_at = ? WHERE id = ?"};
-    set->bind(1, p.finished_at).bind(2, p.run_id).run();
-  }
-  if (p.environment_key != 0 && p.switch_generation != 0) {
-    // The switch: from this commit on, the environment's data is the new
-    // generation. Before it, the old one. There is no state in between.
-    statement_use set{db_, "UPDATE environments SET generation = ? WHERE key "
-                           "= ?"};
-    set->bind(1, p.switch_generation).bind(2, p.environment_key).run();
-    if (p.mark_environment_ready) {
-      statement_use ready{db_, "UPDATE environments SET status = 'ready' "
-                               "WHERE key = ?"};
-      ready->bind(1, p.environment_key).run();
-    }
-  }
-  if (p.environment_key != 0 && p.delete_environment)
-    delete_environment(p.environment_key);
-  if (p.close_open_tasks) {
-    statement_use close{db_, "UPDATE tasks SET status = 'cancelled' WHERE "
-                             "run_id = ? AND status IN ('pending', "
-                             "'running')"};
-    close->bind(1, p.run_id).run();
-  }
-  tx.commit();
-}
-
-std::vector<task_record> control_plane::tasks_of(int64_t run_id) {
-  statement_use list{db_, "SELECT id, name, status, phase, percent FROM tasks "
-                          "WHERE run_id = ? ORDER BY position"};
-  list->bind(1, run_id);
-  std::vector<task_record> result;
-  while (list->step())
-    result.push_back({list->int_column(0), list->text_column(1),
-                      list->text_column(2), list->text_column(3),
-                      list->int_column(4)});
-  return result;
-}
-
-run_record control_plane::read_run(statement& s) {
+run_record read_run(statement& s) {
   run_record r;
   r.id = s.int_column(0);
   r.job_id = s.int_column(1);
@@ -401,44 +334,269 @@ run_record control_plane::read_run(statement& s) {
   return r;
 }
 
+constexpr int first_task_column = 16;
+
+/// Runs with their tasks from the rows of a runs-with-tasks statement:
+/// consecutive rows of one run carry its tasks in order.
+std::vector<run_record> read_runs_with_tasks(statement& s) {
+  std::vector<run_record> result;
+  while (s.step()) {
+    if (result.empty() || result.back().id != s.int_column(0))
+      result.push_back(read_run(s));
+    constexpr int t = first_task_column;
+    if (!s.is_null(t))
+      result.back().tasks.push_back({s.int_column(t), s.text_column(t + 1),
+                                     s.text_column(t + 2),
+                                     s.text_column(t + 3),
+                                     s.int_column(t + 4)});
+  }
+  return result;
+}
+
+void migrate(database& db) {
+  auto stmt = db.prepare("PRAGMA application_id");
+  stmt.step();
+  auto id = stmt.int_column(0);
+  stmt = db.prepare("PRAGMA user_version");
+  stmt.step();
+  auto version = stmt.int_column(0);
+  if (id != 0 && id != application_id)
+    throw storage_error(26 /* SQLITE_NOTADB */,
+                        db.path().string()
+                          + " is not a downhill control-plane database");
+  constexpr int64_t latest = sizeof(migrations) / sizeof(migrations[0]);
+  if (version > latest)
+    throw storage_error(26, db.path().string() + " has schema version "
+                              + std::to_string(version)
+                              + ", newer than this downhill knows ("
+                              + std::to_string(latest) + ")");
+  for (; version < latest; ++version) {
+    transaction tx{db};
+    db.exec(migrations[version]);
+    db.exec("PRAGMA application_id = " + std::to_string(application_id));
+    db.exec("PRAGMA user_version = " + std::to_string(version + 1));
+    tx.commit();
+  }
+}
+
+/// Sets up a fresh connection (the writer migrates the schema first), so
+/// that the statements prepared next find every table they name.
+database& set_up(database& db, control_plane::access mode) {
+  if (mode == control_plane::access::writer) {
+    // FULL: a committed switch or run status survives power loss too; log
+    // lines are batched, so the extra fsync per commit stays cheap.
+    db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+            "PRAGMA foreign_keys=ON;");
+    migrate(db);
+  } else {
+    db.exec("PRAGMA query_only=ON");
+  }
+  return db;
+}
+
+} // namespace
+
+control_plane::control_plane(const std::filesystem::path& file, access mode)
+  : db_(file, mode == access::writer ? database::mode::read_write_create
+                                     : database::mode::read_write),
+    statements_(set_up(db_, mode), control_plane_sql(),
+                mode == access::reader) {
+}
+
+// -- organizations and users --------------------------------------------------
+
+std::vector<org_record> control_plane::list_orgs() {
+  statement_use list{statements_[sql::list_orgs]};
+  std::vector<org_record> result;
+  while (list->step())
+    result.push_back({list->text_column(0), list->text_column(1),
+                      list->int_column(2)});
+  return result;
+}
+
+int64_t control_plane::next_environment_key() {
+  statement_use next{statements_[sql::next_environment_key]};
+  next->step();
+  return next->int_column(0);
+}
+
+environment_record control_plane::insert_org(const org_record& org,
+                                             int64_t main_key) {
+  transaction tx{db_};
+  {
+    statement_use add{statements_[sql::insert_org]};
+    add->bind(1, org.id).bind(2, org.name).bind(3, org.created_at).run();
+  }
+  environment_record main_env{main_key, org.id, "main", "main", "", "ready", 1,
+                              org.created_at};
+  {
+    statement_use add{statements_[sql::insert_main_environment]};
+    add->bind(1, main_key).bind(2, org.id).bind(3, org.created_at).run();
+  }
+  tx.commit();
+  return main_env;
+}
+
+void control_plane::insert_user(const user_record& user, int64_t now) {
+  statement_use add{statements_[sql::insert_user]};
+  add->bind(1, user.org_id).bind(2, user.name).bind(3, user.token_hash);
+  add->bind(4, now).run();
+}
+
+std::vector<user_record> control_plane::list_users() {
+  statement_use list{statements_[sql::list_users]};
+  std::vector<user_record> result;
+  while (list->step())
+    result.push_back({list->text_column(0), list->text_column(1),
+                      list->text_column(2)});
+  return result;
+}
+
+bool control_plane::user_exists(const std::string& org_id,
+                                const std::string& name) {
+  statement_use find{statements_[sql::user_exists]};
+  find->bind(1, org_id).bind(2, name);
+  return find->step();
+}
+
+// -- environments ---------------------------------------------------------------
+
+std::vector<environment_record> control_plane::list_environments() {
+  statement_use list{statements_[sql::list_environments]};
+  std::vector<environment_record> result;
+  while (list->step())
+    result.push_back({list->int_column(0), list->text_column(1),
+                      list->text_column(2), list->text_column(3),
+                      list->text_column(4), list->text_column(5),
+                      list->int_column(6), list->int_column(7)});
+  return result;
+}
+
+void control_plane::delete_environment(int64_t key) {
+  statement_use del{statements_[sql::delete_environment]};
+  del->bind(1, key).run();
+}
+
+// -- jobs, runs, logs -----------------------------------------------------------
+
+created_run control_plane::insert_run(const new_run& run, int64_t now) {
+  created_run created;
+  created.created_at = now;
+  transaction tx{db_};
+  if (run.creates_environment) {
+    auto& env = run.new_environment;
+    created.new_environment_key = next_environment_key();
+    statement_use add{statements_[sql::insert_new_environment]};
+    add->bind(1, created.new_environment_key).bind(2, env.org_id);
+    add->bind(3, env.id).bind(4, env.display_name).bind(5, env.parent);
+    add->bind(6, now).run();
+  }
+  created.job_id = run.job.id;
+  if (created.job_id == 0) {
+    auto job = run.job;
+    job.created_at = now;
+    created.job_id = insert_job(job);
+  }
+  {
+    statement_use add{statements_[sql::insert_run]};
+    add->bind(1, created.job_id).bind(2, run.job.org_id).bind(3, run.status);
+    add->bind(4, run.trigger).bind(5, run.created_by).bind(6, now);
+    add->bind(7, run.status == "running" ? now : int64_t{0}).run();
+    created.run_id = db_.last_insert_rowid();
+  }
+  int64_t position = 0;
+  for (auto& name : run.task_names) {
+    statement_use add{statements_[sql::insert_task]};
+    add->bind(1, created.run_id).bind(2, position++).bind(3, name);
+    add->bind(4, run.status == "running" ? "running" : "pending").run();
+    created.task_ids.push_back(db_.last_insert_rowid());
+  }
+  tx.commit();
+  return created;
+}
+
+void control_plane::apply(const run_progress& p) {
+  transaction tx{db_};
+  int64_t errors = 0;
+  int64_t warnings = 0;
+  for (auto& log : p.logs) {
+    auto seq = log.seq;
+    if (seq == 0) {
+      // A line from outside the run actor (recovery, a crashed run): after
+      // everything the run wrote.
+      statement_use last{statements_[sql::next_log_seq]};
+      last->bind(1, p.run_id);
+      last->step();
+      seq = last->int_column(0);
+    }
+    statement_use add{statements_[sql::insert_log]};
+    add->bind(1, p.run_id).bind(2, seq).bind(3, log.task);
+    add->bind(4, log.level).bind(5, log.message).bind(6, log.at).run();
+    errors += log.level == "error";
+    warnings += log.level == "warning";
+  }
+  if (!p.logs.empty()) {
+    statement_use count{statements_[sql::count_logs]};
+    count->bind(1, static_cast<int64_t>(p.logs.size())).bind(2, errors);
+    count->bind(3, warnings).bind(4, p.run_id).run();
+  }
+  for (auto& task : p.tasks) {
+    statement_use set{statements_[sql::set_task]};
+    set->bind(1, task.status).bind(2, task.phase).bind(3, task.percent);
+    set->bind(4, task.id).bind(5, p.run_id).run();
+  }
+  if (!p.status.empty()) {
+    statement_use set{statements_[sql::set_run_status]};
+    set->bind(1, p.status).bind(2, p.run_id).run();
+  }
+  if (p.started_at != 0) {
+    statement_use set{statements_[sql::set_run_started]};
+    set->bind(1, p.started_at).bind(2, p.run_id).run();
+  }
+  if (p.finished_at != 0) {
+    statement_use set{statements_[sql::set_run_finished]};
+    set->bind(1, p.finished_at).bind(2, p.run_id).run();
+  }
+  if (p.environment_key != 0 && p.switch_generation != 0) {
+    // The switch: from this commit on, the environment's data is the new
+    // generation. Before it, the old one. There is no state in between.
+    statement_use set{statements_[sql::set_generation]};
+    set->bind(1, p.switch_generation).bind(2, p.environment_key).run();
+    if (p.mark_environment_ready) {
+      statement_use ready{statements_[sql::set_environment_ready]};
+      ready->bind(1, p.environment_key).run();
+    }
+  }
+  if (p.environment_key != 0 && p.delete_environment)
+    delete_environment(p.environment_key);
+  if (p.close_open_tasks) {
+    statement_use close{statements_[sql::cancel_open_tasks]};
+    close->bind(1, p.run_id).run();
+  }
+  tx.commit();
+}
+
 std::optional<run_record> control_plane::get_run(const std::string& org_id,
                                                  int64_t id) {
-  std::optional<run_record> result;
-  {
-    statement_use get{db_, std::string{"SELECT "} + run_columns
-                             + " FROM runs r JOIN jobs j ON j.id = r.job_id "
-                               "WHERE r.id = ? AND r.org_id = ?"};
-    get->bind(1, id).bind(2, org_id);
-    if (!get->step())
-      return std::nullopt;
-    result = read_run(*get);
-  }
-  result->tasks = tasks_of(id);
-  return result;
+  statement_use get{statements_[sql::get_run_with_tasks]};
+  get->bind(1, id).bind(2, org_id);
+  auto runs = read_runs_with_tasks(*get);
+  if (runs.empty())
+    return std::nullopt;
+  return std::move(runs.front());
 }
 
 std::vector<run_record> control_plane::list_runs(const std::string& org_id,
                                                  int64_t before,
                                                  int64_t limit) {
-  std::vector<run_record> result;
-  {
-    statement_use list{db_, std::string{"SELECT "} + run_columns
-                              + " FROM runs r JOIN jobs j ON j.id = r.job_id "
-                                "WHERE r.org_id = ? AND r.id < ? ORDER BY "
-                                "r.id DESC LIMIT ?"};
-    list->bind(1, org_id).bind(2, before).bind(3, limit);
-    while (list->step())
-      result.push_back(read_run(*list));
-  }
-  for (auto& run : result)
-    run.tasks = tasks_of(run.id);
-  return result;
+  statement_use list{statements_[sql::list_runs_with_tasks]};
+  list->bind(1, org_id).bind(2, before).bind(3, limit);
+  return read_runs_with_tasks(*list);
 }
 
 std::vector<log_record> control_plane::list_logs(int64_t run_id, int64_t after,
                                                  int64_t limit) {
-  statement_use list{db_, "SELECT seq, task, level, message, at FROM logs "
-                          "WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?"};
+  statement_use list{statements_[sql::list_logs]};
   list->bind(1, run_id).bind(2, after).bind(3, limit);
   std::vector<log_record> result;
   while (list->step())
@@ -450,8 +608,7 @@ std::vector<log_record> control_plane::list_logs(int64_t run_id, int64_t after,
 
 std::optional<job_record> control_plane::get_job(const std::string& org_id,
                                                  int64_t id) {
-  statement_use get{db_, std::string{"SELECT "} + job_columns
-                           + " FROM jobs j WHERE j.id = ? AND j.org_id = ?"};
+  statement_use get{statements_[sql::get_job]};
   get->bind(1, id).bind(2, org_id);
   if (!get->step())
     return std::nullopt;
@@ -462,11 +619,7 @@ std::optional<job_record> control_plane::get_job(const std::string& org_id,
 }
 
 int64_t control_plane::insert_job(const job_record& j) {
-  statement_use add{db_, "INSERT INTO jobs (org_id, name, type, "
-                         "base_environment, target_environment, display_name, "
-                         "schedule, state, created_by, created_at, "
-                         "next_run_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                         "?)"};
+  statement_use add{statements_[sql::insert_job]};
   add->bind(1, j.org_id).bind(2, j.name).bind(3, j.type);
   add->bind(4, j.base_environment).bind(5, j.target_environment);
   add->bind(6, j.display_name).bind(7, j.schedule_json).bind(8, j.state);
@@ -476,25 +629,19 @@ int64_t control_plane::insert_job(const job_record& j) {
 }
 
 void control_plane::update_schedule_state(const schedule_state& s) {
-  statement_use set{db_, "UPDATE jobs SET state = ?, next_run_at = ?, "
-                         "last_fired_at = max(last_fired_at, ?) WHERE id = ?"};
+  statement_use set{statements_[sql::update_schedule_state]};
   set->bind(1, s.state).bind(2, s.next_run_at).bind(3, s.last_fired_at);
   set->bind(4, s.job_id).run();
 }
 
 void control_plane::record_skipped_firing(const skipped_firing& skip) {
-  statement_use set{db_, "UPDATE jobs SET skipped_firings = skipped_firings "
-                         "+ 1, last_skipped_at = ?, last_skip_reason = ? "
-                         "WHERE id = ?"};
+  statement_use set{statements_[sql::record_skipped_firing]};
   set->bind(1, skip.at).bind(2, skip.reason).bind(3, skip.job_id).run();
 }
 
 std::vector<unfinished_run>
 control_plane::unfinished_runs(const std::string& org_id) {
-  statement_use list{db_, "SELECT r.id, r.status, j.type, j.base_environment, "
-                          "j.target_environment FROM runs r JOIN jobs j ON "
-                          "j.id = r.job_id WHERE r.status IN ('running', "
-                          "'queued') AND r.org_id = ? ORDER BY r.id"};
+  statement_use list{statements_[sql::unfinished_runs]};
   list->bind(1, org_id);
   std::vector<unfinished_run> result;
   while (list->step())
@@ -505,9 +652,7 @@ control_plane::unfinished_runs(const std::string& org_id) {
 }
 
 std::vector<job_record> control_plane::list_recurring_jobs() {
-  statement_use list{db_, std::string{"SELECT "} + job_columns
-                            + " FROM jobs j WHERE j.state IN ('active', "
-                              "'paused') ORDER BY j.id"};
+  statement_use list{statements_[sql::list_recurring_jobs]};
   std::vector<job_record> result;
   while (list->step())
     result.push_back(read_job(*list));
@@ -515,9 +660,7 @@ std::vector<job_record> control_plane::list_recurring_jobs() {
 }
 
 std::vector<job_record> control_plane::list_jobs(const std::string& org_id) {
-  statement_use list{db_, std::string{"SELECT "} + job_columns
-                            + " FROM jobs j WHERE j.org_id = ? AND j.state != "
-                              "'deleted' ORDER BY j.id DESC"};
+  statement_use list{statements_[sql::list_jobs]};
   list->bind(1, org_id);
   std::vector<job_record> result;
   while (list->step())
@@ -529,12 +672,9 @@ std::vector<job_record> control_plane::list_jobs_page(const std::string& org_id,
                                                       int64_t before_id,
                                                       int64_t limit,
                                                       bool recurring_only) {
-  statement_use list{
-    db_, std::string{"SELECT "} + job_columns
-           + " FROM jobs j WHERE j.org_id = ? AND j.id < ? AND "
-           + (recurring_only ? "j.state IN ('active', 'paused')"
-                             : "j.state != 'deleted'")
-           + " ORDER BY j.id DESC LIMIT ?"};
+  statement_use list{statements_[recurring_only
+                                   ? sql::list_recurring_jobs_page
+                                   : sql::list_jobs_page]};
   list->bind(1, org_id).bind(2, before_id).bind(3, limit);
   std::vector<job_record> result;
   while (list->step())
@@ -548,8 +688,7 @@ std::vector<interrupted_run>
 control_plane::interrupt_unfinished_runs(int64_t now) {
   std::vector<interrupted_run> result;
   {
-    statement_use list{db_, "SELECT id, org_id FROM runs WHERE status IN "
-                            "('running', 'queued')"};
+    statement_use list{statements_[sql::list_unfinished_run_ids]};
     while (list->step())
       result.push_back({list->int_column(0), list->text_column(1)});
   }
@@ -564,11 +703,8 @@ control_plane::interrupt_unfinished_runs(int64_t now) {
                       "keeps its previous data (a new environment is not "
                       "created).",
                       now});
+    p.close_open_tasks = true;
     apply(p);
-    statement_use tasks{db_, "UPDATE tasks SET status = 'cancelled' WHERE "
-                             "run_id = ? AND status IN ('pending', "
-                             "'running')"};
-    tasks->bind(1, run.run_id).run();
   }
   return result;
 }
@@ -576,8 +712,7 @@ control_plane::interrupt_unfinished_runs(int64_t now) {
 std::vector<int64_t> control_plane::delete_unfinished_environments() {
   std::vector<int64_t> keys;
   {
-    statement_use list{db_, "SELECT key FROM environments WHERE status = "
-                            "'creating'"};
+    statement_use list{statements_[sql::list_creating_environments]};
     while (list->step())
       keys.push_back(list->int_column(0));
   }

@@ -1,7 +1,9 @@
 // The control plane: organizations, users, environments, jobs, runs, tasks
 // and logs, in one SQLite database in WAL mode. Each statement lives here,
-// behind an operation named for its intent. One connection writes (owned by
-// the control-plane writer actor); readers use connections of their own.
+// behind an operation named for its intent, and is prepared once when the
+// connection opens (control_plane.cpp's table). One connection writes (owned
+// by the control-plane writer actor); readers use connections of their own,
+// one caller at a time (core's reader pool).
 #pragma once
 
 #include "persistence/records.hpp"
@@ -95,11 +97,8 @@ public:
   std::vector<int64_t> delete_unfinished_environments();
 
 private:
-  void migrate();
-  std::vector<task_record> tasks_of(int64_t run_id);
-  run_record read_run(statement& stmt);
-
   database db_;
+  statement_table statements_;  // after db_: finalized before it closes
 };
 
 } // namespace downhill::persistence

@@ -58,6 +58,10 @@ void base_snapshot::open() {
                                               database::mode::read_write);
         index_ = std::make_unique<database>(dir_ / index_file_name,
                                             database::mode::read_write);
+        // A copy of a file that is not the base's store would spread it
+        // to the target: the run fails here instead, naming the file.
+        check_content_stamp(*content_);
+        check_index_stamp(*index_);
         begin_read(*content_);
         begin_read(*index_);
         opened_ = true;

@@ -145,13 +145,13 @@ database::database(const std::filesystem::path& path, mode open_mode)
 }
 
 database::database(database&& other) noexcept
-  : db_(other.db_), path_(std::move(other.path_)),
-    cache_(std::move(other.cache_)) {
+  : db_(other.db_), path_(std::move(other.path_)) {
   other.db_ = nullptr;
 }
 
 database::~database() {
-  cache_.clear(); // statements must be finalized before the connection
+  // close_v2: should a statement outlive the connection, the connection
+  // closes when that statement is finalized.
   sqlite3_close_v2(db_);
 }
 
@@ -175,11 +175,36 @@ statement database::prepare(std::string_view sql) {
   return statement{stmt};
 }
 
-statement& database::cached(const std::string& sql) {
-  auto i = cache_.find(sql);
-  if (i == cache_.end())
-    i = cache_.emplace(sql, std::make_unique<statement>(prepare(sql))).first;
-  return *i->second;
+// -- statement_table -------------------------------------------------------
+
+statement_table::statement_table(database& db,
+                                 const std::vector<named_sql>& sql,
+                                 bool read_only)
+  : sql_(sql) {
+  statements_.reserve(sql.size());
+  for (auto& s : sql) {
+    if (read_only && s.writes) {
+      statements_.emplace_back(nullptr);
+      continue;
+    }
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db.handle(), s.sql, -1,
+                                SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK)
+      fail(db.handle(), rc,
+           "prepare " + std::string{s.name} + " on " + db.path().string());
+    statements_.emplace_back(stmt);
+  }
+}
+
+statement& statement_table::at(size_t index) {
+  auto& stmt = statements_.at(index);
+  if (!stmt.prepared())
+    throw storage_error(SQLITE_MISUSE, std::string{"statement "}
+                                         + sql_[index].name
+                                         + " writes; this connection is "
+                                           "read-only");
+  return stmt;
 }
 
 int64_t database::last_insert_rowid() const {

@@ -4,11 +4,11 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -50,6 +50,7 @@ public:
   void run();
   /// Resets the statement and clears its bindings for the next use.
   void reset();
+  bool prepared() const { return stmt_ != nullptr; }
 
   int64_t int_column(int column) const;
   std::string text_column(int column) const;
@@ -59,8 +60,8 @@ private:
   sqlite3_stmt* stmt_;
 };
 
-/// One connection. Statements prepared with `cached` live as long as the
-/// connection and are prepared once.
+/// One connection. Its fixed statements live in a statement_table built
+/// when the owner opens it.
 class database {
 public:
   enum class mode { read_write_create, read_write, read_only };
@@ -73,9 +74,6 @@ public:
 
   void exec(std::string_view sql);
   statement prepare(std::string_view sql);
-  /// A statement prepared on first use and reused afterwards; the caller
-  /// must reset it (statement_use does) before the next use.
-  statement& cached(const std::string& sql);
 
   int64_t last_insert_rowid() const;
   int changes() const;
@@ -85,15 +83,45 @@ public:
 private:
   sqlite3* db_ = nullptr;
   std::filesystem::path path_;
-  std::map<std::string, std::unique_ptr<statement>> cache_;
 };
 
-/// Borrows a cached statement and resets it when the borrow ends, so that
-/// an early return or an exception never leaves it mid-step.
+/// One SQL text of a statement_table: its name (for errors) and whether it
+/// writes (a read-only connection does not prepare those).
+struct named_sql {
+  const char* name;
+  const char* sql;
+  bool writes;
+};
+
+/// The fixed statements of one connection, prepared once when it opens and
+/// reused by every call, so no call parses SQL. Indexed by the owner's enum
+/// of statement names; a statement belongs to its connection, and so is
+/// used only by whoever holds the connection.
+class statement_table {
+public:
+  /// Prepares each of `sql` (which outlives the table: a static table of
+  /// the owner's) on `db`, or only those that do not write.
+  statement_table(database& db, const std::vector<named_sql>& sql,
+                  bool read_only);
+
+  template <class Name>
+  statement& operator[](Name name) {
+    return at(static_cast<size_t>(name));
+  }
+
+private:
+  statement& at(size_t index);
+
+  const std::vector<named_sql>& sql_;
+  std::vector<statement> statements_;  // null where not prepared
+};
+
+/// Borrows a prepared statement and resets it (and clears its bindings)
+/// when the borrow ends, so that an early return or an exception never
+/// leaves it mid-step for the next call.
 class statement_use {
 public:
-  statement_use(database& db, const std::string& sql)
-    : stmt_(db.cached(sql)) {}
+  explicit statement_use(statement& stmt) : stmt_(stmt) {}
   ~statement_use() { stmt_.reset(); }
   statement* operator->() { return &stmt_; }
   statement& operator*() { return stmt_; }
