@@ -38,7 +38,7 @@ using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using unsubscribe_atom = caf::atom_constant<caf::atom("unsub")>;
-using withdraw_atom = caf::atom_constant<caf::atom("withdraw")>;
+using change_atom = caf::atom_constant<caf::atom("change")>;
 using adopt_atom = caf::atom_constant<caf::atom("adopt")>;
 using watch_atom = caf::atom_constant<caf::atom("watch")>;
 
@@ -108,9 +108,10 @@ using org_actor = caf::typed_actor<
   caf::replies_to<list_atom>::with<std::vector<environment_view>>,
   // Cancel the running run, or a queued one (it ends without starting).
   caf::replies_to<cancel_atom, int64_t>::with<api_error>,
-  // A recurring job was paused ("paused") or deleted ("deleted"): its
-  // waiting run, if any, ends cancelled without starting.
-  caf::replies_to<withdraw_atom, int64_t, std::string>::with<api_error>,
+  // Pause, resume or delete one of this organization's recurring jobs
+  // (recurring_changes.hpp): the scheduler first, then its waiting run, if
+  // any, ends cancelled without starting. Another org's job: 404.
+  caf::replies_to<change_atom, int64_t, std::string>::with<api_error>,
   // Delete an environment (no children, not main, not locked).
   caf::replies_to<remove_atom, std::string>::with<content_grant>,
   // End the active run: commit its final progress (with the switch, for a
