@@ -46,9 +46,11 @@ api_error core::with_content(
   auto key = grant.value.key;
   auto guard = impl_->svc->guards.get(key);
   std::shared_lock<std::shared_mutex> shared{guard->mutex};
+  // Read under the lock: a switch committed since the grant was given is
+  // already published here, and its old generation may be gone.
+  int64_t generation = guard->generation;
   auto store = impl_->svc->stores.open(
-    key, guard->generation,
-    impl_->svc->layout.generation_dir(key, guard->generation));
+    key, generation, impl_->svc->layout.generation_dir(key, generation));
   work(*store);
   return {};
 }

@@ -230,9 +230,8 @@ void start_run(org_pointer self, const job_spec& spec,
   plan.org_id = st.org_id;
   plan.task_ids = created.task_ids;
   plan.base_key = base.key;
-  // Generations come from this actor's tree, never from the guards: a guard
-  // learns a switch a moment after this actor does (the commit step sets it
-  // once the org actor has committed), and a queued run starts in between.
+  // This actor owns every environment's current generation: it commits
+  // each switch and publishes it (make_current).
   plan.base_generation = base.generation;
   if (spec.type == create_environment_type) {
     plan.creates_environment = true;
@@ -634,52 +633,82 @@ caf::result<bool> on_shutdown(org_pointer self) {
   return st.closed.back();
 }
 
-/// The active run ended: its final progress (with the switch, for a
-/// success) is committed durably, then its target is released.
-caf::result<api_error> on_run_end(org_pointer self,
-                                  persistence::run_progress& progress) {
+/// The switch is committed: the new generation is the target's current one,
+/// in this actor's tree and in the target's guard, which content requests
+/// read. The commit step holds the guard exclusively while it waits for
+/// this actor's answer, so no request reads it meanwhile.
+void make_current(org_pointer self, int64_t generation) {
   auto& st = self->state;
-  if (!st.active || st.active->run_id != progress.run_id)
-    return make_error(error_code::not_running, "Not the active run.");
-  bool is_switch = progress.switch_generation != 0;
-  auto generation = progress.switch_generation;
-  auto status = progress.status;
-  auto promise = self->make_response_promise<api_error>();
-  // One step for both answers: an error the writer reports and one it
-  // could not report (it failed or stopped) end the run alike.
-  auto on_commit = [=](api_error error) mutable {
-    auto& st = self->state;
-    bool releases = !error || !is_switch;
-    if (is_switch && !error && st.active) {
-      auto target = st.environments.find(st.active->target);
-      if (target != st.environments.end())
-        target->second.generation = generation;
-    }
-    // The run is answered before anything else happens here. The
-    // switch's commit task waits for this answer holding the target's
-    // guard exclusively: if releasing below threw and stopped this
-    // actor first, every request on the target would block behind it.
-    promise.deliver(std::move(error));
-    // A failed switch is not the end of the run: it ends failed next.
-    // Any other end releases the target even if its status could not
-    // be written (start-up recovery then marks it interrupted).
-    // Test-only (fault_injection.hpp): releasing throws, after the
-    // switch was committed; this actor stops, the supervisor replaces it.
-    if (releases && inject_fault("release-throw"))
-      throw std::runtime_error("injected fault release-throw");
-    if (releases && st.active)
-      release_run(self, status);
-  };
+  auto target = st.environments.find(st.active->target);
+  if (target == st.environments.end())
+    return;
+  target->second.generation = generation;
+  st.svc->guards.get(target->second.key, generation)->generation = generation;
+}
+
+/// Commits a run's final progress durably; `then` gets the commit's error
+/// (the writer's, or one it could not report: it failed or stopped).
+template <class Then>
+void commit_end(org_pointer self, persistence::run_progress& progress,
+                Then then) {
+  // await: the release happens inside it, so no content request can see
+  // the run ended and its target still locked.
   self
-    ->request(st.svc->writer, caf::infinite, persist_atom::value,
+    ->request(self->state.svc->writer, caf::infinite, persist_atom::value,
               std::move(progress), durable_atom::value)
-    .await([=](api_error& error) mutable { on_commit(std::move(error)); },
+    .await([=](api_error& error) mutable { then(std::move(error)); },
            [=](caf::error& err) mutable {
              server_log(self->state, log_level::error,
                         "committing the end of a run failed: "
                           + caf::to_string(err));
-             on_commit(actor_failure("Committing the run's end", err));
+             then(actor_failure("Committing the run's end", err));
            });
+}
+
+caf::result<api_error> on_switch(org_pointer self,
+                                 persistence::run_progress& progress) {
+  auto& st = self->state;
+  if (!st.active || st.active->run_id != progress.run_id)
+    return make_error(error_code::not_running, "Not the active run.");
+  auto generation = progress.switch_generation;
+  auto status = progress.status;
+  auto promise = self->make_response_promise<api_error>();
+  commit_end(self, progress, [=](api_error error) mutable {
+    auto& st = self->state;
+    if (!error && st.active)
+      make_current(self, generation);
+    // The commit step is answered before anything else happens here: it
+    // waits holding the target's guard exclusively, and if releasing below
+    // threw and stopped this actor first, every request on the target would
+    // block behind it.
+    bool failed = static_cast<bool>(error);
+    promise.deliver(std::move(error));
+    if (failed)
+      return; // not the end of the run: it ends failed next (end_atom)
+    // Test-only (fault_injection.hpp): releasing throws, after the switch
+    // was committed; this actor stops, the supervisor replaces it.
+    if (inject_fault("release-throw"))
+      throw std::runtime_error("injected fault release-throw");
+    if (st.active)
+      release_run(self, status);
+  });
+  return promise;
+}
+
+caf::result<api_error> on_end(org_pointer self,
+                              persistence::run_progress& progress) {
+  auto& st = self->state;
+  if (!st.active || st.active->run_id != progress.run_id)
+    return make_error(error_code::not_running, "Not the active run.");
+  auto status = progress.status;
+  auto promise = self->make_response_promise<api_error>();
+  commit_end(self, progress, [=](api_error error) mutable {
+    promise.deliver(std::move(error));
+    // Released even if its status could not be written (start-up recovery
+    // then marks it interrupted).
+    if (self->state.active)
+      release_run(self, status);
+  });
   return promise;
 }
 
@@ -711,8 +740,11 @@ organization(org_pointer self, std::string org_id, org_snapshot snapshot,
     },
     [=](remove_atom, const std::string& env) { return on_remove(self, env); },
     [=](shutdown_atom) { return on_shutdown(self); },
-    [=](finished_atom, persistence::run_progress& progress) {
-      return on_run_end(self, progress);
+    [=](switch_atom, persistence::run_progress& progress) {
+      return on_switch(self, progress);
+    },
+    [=](end_atom, persistence::run_progress& progress) {
+      return on_end(self, progress);
     },
   };
 }
