@@ -65,8 +65,9 @@ using control_plane_writer_actor = caf::typed_actor<
   caf::replies_to<create_atom, persistence::user_record>::with<api_error>,
   // Delete an environment's row (its files are removed by the caller).
   caf::replies_to<remove_atom, int64_t>::with<api_error>,
-  // Create a recurring job (no run yet); replies its id.
-  caf::replies_to<create_atom, persistence::job_record>::with<int64_t>,
+  // Create a recurring job (no run yet); replies its id, or why not.
+  caf::replies_to<create_atom, persistence::job_record>::with<
+    created_job_reply>,
   // Queue a recurring job's new scheduling state (after a firing).
   caf::reacts_to<persist_atom, persistence::schedule_state>,
   // Commit a recurring job's new state now (pause, resume, delete).

@@ -189,13 +189,12 @@ caf::result<submit_reply> create_recurring_job(org_pointer self,
                         .count();
   auto promise = self->make_response_promise<submit_reply>();
   self->request(st.svc->writer, caf::infinite, create_atom::value, job)
-    .await([=](int64_t job_id) mutable {
-      if (job_id == 0) {
-        promise.deliver(submit_reply{
-          make_error(error_code::internal, "The job could not be stored."), 0,
-          0});
+    .await([=](created_job_reply& reply) mutable {
+      if (reply.error) {
+        promise.deliver(submit_reply{std::move(reply.error), 0, 0});
         return;
       }
+      auto job_id = reply.job_id;
       // The caller is answered before anything here could throw.
       promise.deliver(submit_reply{{}, job_id, 0});
       recurring_job held;
@@ -443,6 +442,23 @@ caf::result<submit_reply> on_submit(org_pointer self, const job_spec& spec) {
   return promise;
 }
 
+/// A firing whose run could not be stored (or the writer did not answer,
+/// so nobody knows it was): the slot is lost, the schedule goes on. Logged
+/// with the details, and counted on the job as a skipped firing (its reason,
+/// without a server fault's details, is shown to users).
+void firing_not_stored(org_pointer self, int64_t job_id,
+                       const std::string& why) {
+  auto& st = self->state;
+  server_log(st, log_level::error,
+             "recurring job " + std::to_string(job_id)
+               + ": firing lost, its run could not be stored (" + why + ")");
+  self->send(st.svc->writer, persist_atom::value,
+             persistence::skipped_firing{
+               job_id, now_ms(),
+               "its run could not be stored (a server fault; the server's "
+               "log says more)"});
+}
+
 void on_fire(org_pointer self, const job_spec& spec) {
   auto& st = self->state;
   if (st.closing)
@@ -464,19 +480,19 @@ void on_fire(org_pointer self, const job_spec& spec) {
   }
   auto run = make_new_run(st, spec);
   auto error = check_job(spec, parents_of(st));
+  auto on_refused = [=](const api_error& refused) {
+    firing_not_stored(self, spec.job_id, refused.message);
+  };
   auto on_error = [=](caf::error& err) {
-    // No run row was written (or nobody knows it): this slot is lost,
-    // the schedule goes on.
-    server_log(self->state, log_level::error,
-               "recurring job " + std::to_string(spec.job_id)
-                 + ": its run could not be created ("
-                 + caf::to_string(err) + ")");
+    firing_not_stored(self, spec.job_id, caf::to_string(err));
   };
   if (!error && !st.active) {
     self->request(st.svc->writer, caf::infinite, create_atom::value, run)
       .await(
         [=](created_run_reply& reply) {
-          if (!reply.error)
+          if (reply.error)
+            on_refused(reply.error);
+          else
             start_run(self, spec, reply.run);
         },
         on_error);
@@ -486,8 +502,10 @@ void on_fire(org_pointer self, const job_spec& spec) {
   self->request(st.svc->writer, caf::infinite, create_atom::value, run)
     .await(
       [=](created_run_reply& reply) {
-        if (reply.error)
+        if (reply.error) {
+          on_refused(reply.error);
           return;
+        }
         if (error) {
           // The schedule stays; this run fails and says why.
           fail_queued_run(self, reply.run.run_id, error.message);

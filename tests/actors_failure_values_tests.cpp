@@ -72,6 +72,43 @@ struct failure_fixture : org_fixture {
 
 } // namespace
 
+TEST_CASE_METHOD(failure_fixture, "a recurring job the control plane cannot "
+                                  "store answers 500 and leaves no job") {
+  restart_with_fault("job-insert");
+  auto refused = post_recurring_sync();
+  CHECK(refused.status == 500);
+  CHECK(refused.data()["error"]["code"] == "internal");
+  CHECK(refused.data()["error"].contains("error_id"));
+  CHECK(recurring_jobs().empty());
+  // The fault happened once: the same request is stored now, and fires.
+  auto stored = post_recurring_sync();
+  REQUIRE(stored.status == 201);
+  std::string id = stored.data()["job"]["id"];
+  CHECK(recurring_jobs().size() == 1);
+  eventually("the stored job fires", [&] { return runs_of(id) >= 1; });
+}
+
+TEST_CASE_METHOD(failure_fixture, "a firing whose run cannot be stored is "
+                                  "counted as skipped, with its reason, and "
+                                  "the schedule goes on") {
+  restart_with_fault("firing-insert");
+  auto r = post_recurring_sync();
+  REQUIRE(r.status == 201);
+  std::string id = r.data()["job"]["id"];
+  json entry;
+  eventually("the lost firing is counted", [&] {
+    entry = recurring_entry(id);
+    return !entry.is_null() && entry["skipped_firings"].get<int>() >= 1;
+  });
+  CHECK_FALSE(entry["last_skipped_at"].is_null());
+  CHECK(entry["last_skip_reason"].get<std::string>().find(
+          "could not be stored")
+        != std::string::npos);
+  CHECK(entry["state"] == "active");
+  // The next slot creates its run as usual.
+  eventually("a later firing runs", [&] { return runs_of(id) >= 1; });
+}
+
 TEST_CASE_METHOD(failure_fixture, "a recurring job of another organization "
                                   "is not found through this one") {
   auto r = post_recurring_sync();
