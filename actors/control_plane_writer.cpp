@@ -10,6 +10,8 @@
 
 #include <caf/all.hpp>
 
+#include <stdexcept>
+
 
 namespace downhill {
 
@@ -128,19 +130,26 @@ control_plane_writer_actor::behavior_type control_plane_writer(
       }
       return snapshot;
     },
-    [=](create_atom, persistence::job_record& job) -> int64_t {
+    [=](create_atom, persistence::job_record& job) -> created_job_reply {
       flush(self);
       try {
-        return self->state.db->insert_job(job);
+        // Test-only (fault_injection.hpp): the insert fails.
+        if (inject_fault("job-insert"))
+          throw std::runtime_error("injected fault job-insert");
+        return {{}, self->state.db->insert_job(job)};
       } catch (const std::exception& e) {
         log_line(log_level::error,
                  std::string{"cannot create job: "} + e.what());
-        return 0;
+        return {storage_failure(e), 0};
       }
     },
     [=](create_atom, persistence::new_run& run) -> created_run_reply {
       flush(self);
       try {
+        // Test-only (fault_injection.hpp): a scheduled firing's run is not
+        // stored.
+        if (run.trigger == "schedule" && inject_fault("firing-insert"))
+          throw std::runtime_error("injected fault firing-insert");
         return {{}, self->state.db->insert_run(run, now_ms())};
       } catch (const std::exception& e) {
         return {storage_failure(e), {}};

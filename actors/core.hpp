@@ -1,11 +1,19 @@
 // The door between the HTTP layer and the actors. It keeps CAF out of the
 // HTTP layer's headers, and it blocks: call it only from the HTTP server's
 // blocking pool, never from a network thread or an actor.
+//
+// Its definition is split by concern: core.cpp (life cycle and reads),
+// core_wiring.cpp (the actors and their replacement), core_accounts.cpp
+// (organizations and users), core_jobs.cpp (jobs, runs, recurring jobs),
+// core_content.cpp (content under its guard, deletion), core_events.cpp
+// (live-event subscriptions).
 #pragma once
 
 #include "actors/api_error.hpp"
 #include "actors/job_rules.hpp"
 #include "actors/messages.hpp"
+#include "actors/startup_recovery.hpp"
+#include "actors/user_directory.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -22,24 +30,10 @@ class content_store;
 class control_plane;
 } // namespace persistence
 
-/// Who a bearer token belongs to.
-struct identity {
-  bool admin = false;
-  std::string org_id;  // empty for the admin
-  std::string user;    // "admin" for the admin
-};
-
 template <class T>
 struct outcome {
   api_error error;
   T value{};
-};
-
-/// What start-up recovery found and cleaned.
-struct recovery_report {
-  size_t interrupted_runs = 0;
-  size_t removed_environments = 0;
-  size_t removed_directories = 0;
 };
 
 class core {

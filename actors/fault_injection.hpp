@@ -5,7 +5,8 @@
 // never again in that process. Unset (always, in production), a check
 // costs one cached test.
 //
-// Faults (the names are the contract with tests/server/actor_faults_test.cpp):
+// Faults (the names are the contract with tests/server/actor_faults_test.cpp
+// and tests/actors_failure_values_tests.cpp):
 //   writer-commit  the control-plane writer answers the durable commit of a
 //                  run's switch with an error, without touching the database
 //   org-quit       an organization's actor stops, right after it has started
@@ -16,6 +17,9 @@
 //   slow-removal   the removal of a dead run's files starts 1.5 s late
 //   release-throw  an organization's actor throws (and stops) while it
 //                  releases a run whose switch it has just committed
+//   job-insert     the control-plane writer fails to store a recurring job
+//   firing-insert  the control-plane writer fails to store the run of a
+//                  scheduled firing
 #pragma once
 
 namespace downhill {

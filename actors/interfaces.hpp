@@ -1,5 +1,7 @@
-// Every actor interface of downhill, one comment line per message. Read this
-// file to learn the protocol between the actors before reading any of them.
+// Every actor interface of downhill, one comment per message. Read this
+// file to learn the protocol between the actors before reading any of them
+// (docs/architecture.md tells the flows). A message marked "internal" is one
+// an actor sends itself on a timer; nobody else sends it.
 //
 //   HTTP handlers ──(core)──> org actor ──spawns──> run actor ──spawns──> tasks
 //                                 │                     │
@@ -21,7 +23,10 @@ using access_atom = caf::atom_constant<caf::atom("access")>;
 using list_atom = caf::atom_constant<caf::atom("list")>;
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using remove_atom = caf::atom_constant<caf::atom("remove")>;
-using finished_atom = caf::atom_constant<caf::atom("finished")>;
+using switch_atom = caf::atom_constant<caf::atom("switch")>;
+using switched_atom = caf::atom_constant<caf::atom("switched")>;
+using end_atom = caf::atom_constant<caf::atom("end")>;
+using discarded_atom = caf::atom_constant<caf::atom("discarded")>;
 using progress_atom = caf::atom_constant<caf::atom("progress")>;
 using log_atom = caf::atom_constant<caf::atom("log")>;
 using done_atom = caf::atom_constant<caf::atom("done")>;
@@ -38,7 +43,7 @@ using resume_atom = caf::atom_constant<caf::atom("resume")>;
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 using unsubscribe_atom = caf::atom_constant<caf::atom("unsub")>;
-using withdraw_atom = caf::atom_constant<caf::atom("withdraw")>;
+using change_atom = caf::atom_constant<caf::atom("change")>;
 using adopt_atom = caf::atom_constant<caf::atom("adopt")>;
 using watch_atom = caf::atom_constant<caf::atom("watch")>;
 
@@ -60,8 +65,9 @@ using control_plane_writer_actor = caf::typed_actor<
   caf::replies_to<create_atom, persistence::user_record>::with<api_error>,
   // Delete an environment's row (its files are removed by the caller).
   caf::replies_to<remove_atom, int64_t>::with<api_error>,
-  // Create a recurring job (no run yet); replies its id.
-  caf::replies_to<create_atom, persistence::job_record>::with<int64_t>,
+  // Create a recurring job (no run yet); replies its id, or why not.
+  caf::replies_to<create_atom, persistence::job_record>::with<
+    created_job_reply>,
   // Queue a recurring job's new scheduling state (after a firing).
   caf::reacts_to<persist_atom, persistence::schedule_state>,
   // Commit a recurring job's new state now (pause, resume, delete).
@@ -72,7 +78,7 @@ using control_plane_writer_actor = caf::typed_actor<
   // Commit what is queued, then read an organization back (to rebuild an
   // org actor that stopped).
   caf::replies_to<list_atom, std::string>::with<org_snapshot>,
-  // Commit what is queued (sent to itself on a timer).
+  // Internal: commit what is queued (a timer, flush_delay after a queueing).
   caf::reacts_to<flush_atom>>;
 
 /// Owns every WebSocket subscription; fans run events out to them. Keeps
@@ -108,16 +114,21 @@ using org_actor = caf::typed_actor<
   caf::replies_to<list_atom>::with<std::vector<environment_view>>,
   // Cancel the running run, or a queued one (it ends without starting).
   caf::replies_to<cancel_atom, int64_t>::with<api_error>,
-  // A recurring job was paused ("paused") or deleted ("deleted"): its
-  // waiting run, if any, ends cancelled without starting.
-  caf::replies_to<withdraw_atom, int64_t, std::string>::with<api_error>,
+  // Pause, resume or delete one of this organization's recurring jobs
+  // (recurring_changes.hpp): the scheduler first, then its waiting run, if
+  // any, ends cancelled without starting. Another org's job: 404.
+  caf::replies_to<change_atom, int64_t, std::string>::with<api_error>,
   // Delete an environment (no children, not main, not locked).
   caf::replies_to<remove_atom, std::string>::with<content_grant>,
-  // End the active run: commit its final progress (with the switch, for a
-  // success) durably, then release its target. The release happens inside
-  // the commit's await, so no content request can see the run ended and
-  // its target still locked. Replies the commit's error, if any.
-  caf::replies_to<finished_atom, persistence::run_progress>::with<api_error>,
+  // The active run succeeded (from its commit step, which holds the
+  // target's guard exclusively meanwhile): commit the switch with the run's
+  // end durably, make the new generation current (this actor owns it: its
+  // tree and the guard), release the target. An error: nothing switched.
+  caf::replies_to<switch_atom, persistence::run_progress>::with<api_error>,
+  // The active run ended without a switch (failed, cancelled, interrupted):
+  // commit its final progress durably, then release its target (also if the
+  // commit failed: start-up recovery then marks the run interrupted).
+  caf::replies_to<end_atom, persistence::run_progress>::with<api_error>,
   // The server is stopping: refuse new jobs, stop the active run at a safe
   // point, and reply once no run is active.
   caf::replies_to<shutdown_atom>::with<bool>>;
@@ -135,9 +146,12 @@ using run_actor = caf::typed_actor<
   caf::reacts_to<cancel_atom>,
   // The server is stopping: as cancel, but the run ends interrupted.
   caf::reacts_to<shutdown_atom>,
-  // The finishing step (switch or discard) is done; an error if it failed.
-  caf::reacts_to<finished_atom, api_error>,
-  // Persist what changed since the last tick.
+  // The commit step is done: the run's success is committed and its target
+  // released, or the error why not (the run then ends failed).
+  caf::reacts_to<switched_atom, api_error>,
+  // The discard step removed the run's files (an error: start-up will).
+  caf::reacts_to<discarded_atom, api_error>,
+  // Internal: persist what changed since the last tick (persist_interval).
   caf::reacts_to<tick_atom>,
   // The org actor that started this run stopped unexpectedly; this is its
   // successor. Stop at the next safe point, end interrupted, and report
@@ -179,7 +193,7 @@ using scheduler_actor = caf::typed_actor<
   caf::replies_to<remove_atom, int64_t>::with<api_error>,
   // An organization's actor was replaced: fire its jobs at the new one.
   caf::reacts_to<register_atom, std::string, fire_target>,
-  // Fire what is due (sent to itself on a timer, with the timer's number).
+  // Internal: fire what is due (a timer, with the timer's number).
   caf::reacts_to<tick_atom, uint64_t>>;
 
 } // namespace downhill

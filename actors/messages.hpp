@@ -98,6 +98,12 @@ struct created_run_reply {
   persistence::created_run run;
 };
 
+/// The writer's answer to creating a recurring job.
+struct created_job_reply {
+  api_error error;
+  int64_t job_id = 0;
+};
+
 /// An organization as the control plane holds it: what an org actor is
 /// built from, at start-up and when it replaces one that stopped.
 struct org_snapshot {
@@ -285,6 +291,11 @@ namespace downhill {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, created_run_reply& x) {
   return f(caf::meta::type_name("created_run_reply"), x.error, x.run);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, created_job_reply& x) {
+  return f(caf::meta::type_name("created_job_reply"), x.error, x.job_id);
 }
 
 template <class Inspector>

@@ -2,6 +2,7 @@
 
 #include "actors/fault_injection.hpp"
 #include "actors/job_records.hpp"
+#include "actors/recurring_changes.hpp"
 #include "actors/run_actor.hpp"
 #include "actors/server_log.hpp"
 #include "scheduler/schedule.hpp"
@@ -121,15 +122,14 @@ queue_iterator queued_run_of_job(org_state& st, int64_t job_id) {
 }
 
 /// Takes the queued run out of the queue and ends it cancelled, never
-/// started, saying why; replies once that is durable.
-caf::result<api_error> cancel_queued(org_pointer self, queue_iterator i,
-                                     const std::string& why) {
+/// started, saying why; delivers `promise` once that is durable.
+void cancel_queued(org_pointer self, queue_iterator i, const std::string& why,
+                   caf::typed_response_promise<api_error> promise) {
   auto& st = self->state;
   auto run_id = i->second.run_id;
   st.queue.erase(i);
   server_log(st, log_level::info, "queued run " + std::to_string(run_id)
                            + " cancelled without starting: " + why);
-  auto promise = self->make_response_promise<api_error>();
   // await, not then: an org actor that stopped while the answer was on its
   // way would never deliver the promise, and the caller (an HTTP thread)
   // would wait for its whole timeout. While awaiting, this actor handles
@@ -143,7 +143,6 @@ caf::result<api_error> cancel_queued(org_pointer self, queue_iterator i,
           [=](caf::error& err) mutable {
             promise.deliver(actor_failure("Recording the cancel", err));
           });
-  return promise;
 }
 
 /// Stores a recurring job and hands it to the scheduler; it has no run yet.
@@ -169,13 +168,12 @@ caf::result<submit_reply> create_recurring_job(org_pointer self,
                         .count();
   auto promise = self->make_response_promise<submit_reply>();
   self->request(st.svc->writer, caf::infinite, create_atom::value, job)
-    .await([=](int64_t job_id) mutable {
-      if (job_id == 0) {
-        promise.deliver(submit_reply{
-          make_error(error_code::internal, "The job could not be stored."), 0,
-          0});
+    .await([=](created_job_reply& reply) mutable {
+      if (reply.error) {
+        promise.deliver(submit_reply{std::move(reply.error), 0, 0});
         return;
       }
+      auto job_id = reply.job_id;
       // The caller is answered before anything here could throw.
       promise.deliver(submit_reply{{}, job_id, 0});
       auto stored = job;
@@ -205,9 +203,8 @@ void start_run(org_pointer self, const job_spec& spec,
   plan.org_id = st.org_id;
   plan.task_ids = created.task_ids;
   plan.base_key = base.key;
-  // Generations come from this actor's tree, never from the guards: a guard
-  // learns a switch a moment after this actor does (the commit step sets it
-  // once the org actor has committed), and a queued run starts in between.
+  // This actor owns every environment's current generation: it commits
+  // each switch and publishes it (make_current).
   plan.base_generation = base.generation;
   if (spec.type == create_environment_type) {
     plan.creates_environment = true;
@@ -316,6 +313,386 @@ void take_over_runs(org_pointer self,
   remove_leftovers(self, std::move(leftovers));
 }
 
+// -- handlers, one per message of org_actor (interfaces.hpp) -----------------
+
+/// A run actor stopped: if it had not ended its run, the run ends failed
+/// (interrupted if adopted) and its files are removed.
+void on_run_down(org_pointer self, const caf::down_msg& down) {
+  auto& st = self->state;
+  if (!st.active
+      || down.source != caf::actor_cast<caf::actor_addr>(st.active->handle))
+    return; // a run actor that had ended its run
+  auto status = st.active->adopted ? "interrupted" : "failed";
+  auto failed = unstarted_end(st.active->run_id, status, "error",
+                              "The run stopped unexpectedly ("
+                                + caf::to_string(down.reason)
+                                + "); its changes were discarded.");
+  auto target = st.environments.find(st.active->target);
+  if (target != st.environments.end()
+      && target->second.status == "creating") {
+    // The key is never reused.
+    failed.environment_key = target->second.key;
+    failed.delete_environment = true;
+  }
+  // Adopted or not, the dead run's files go now, not at the next start:
+  // else they would lie on disk until a restart. Removing them while the
+  // next run starts is safe (remove_leftovers).
+  remove_leftovers(self, {st.svc->runs.files(st.active->run_id)});
+  self->send(st.svc->writer, persist_atom::value, std::move(failed));
+  release_run(self, "failed");
+}
+
+/// Test-only (fault_injection.hpp): this actor stops with a run under way
+/// (org-quit), or its run's actor dies with it (org-quit-kill-run); the
+/// supervisor replaces it.
+void inject_org_quit(org_pointer self) {
+  for (auto fault : {"org-quit", "org-quit-kill-run"}) {
+    if (!inject_fault(fault))
+      continue;
+    server_log(self->state, log_level::error,
+               std::string{"injected fault "} + fault);
+    if (std::string{fault} == "org-quit-kill-run")
+      self->send_exit(self->state.active->handle, caf::exit_reason::kill);
+    self->quit(caf::make_error(caf::sec::runtime_error,
+                               std::string{"injected fault "} + fault));
+    return;
+  }
+}
+
+caf::result<submit_reply> on_submit(org_pointer self, const job_spec& spec) {
+  auto& st = self->state;
+  if (st.closing)
+    return submit_reply{make_error(error_code::unavailable,
+                                   "The server is shutting down; submit "
+                                   "the job again once it is back."),
+                        0, 0};
+  if (auto error = check_job(spec, parents_of(st)))
+    return submit_reply{std::move(error), 0, 0};
+  if (scheduler::is_recurring(spec.schedule))
+    return create_recurring_job(self, spec);
+  if (st.active)
+    return submit_reply{job_in_progress(st.active->run_id), 0, 0};
+  auto promise = self->make_response_promise<submit_reply>();
+  // await: no other message of this organization is handled until the
+  // run's rows exist, so no second job can slip in meanwhile.
+  self
+    ->request(st.svc->writer, caf::infinite, create_atom::value,
+              make_new_run(st, spec))
+    .await([=](created_run_reply& reply) mutable {
+      auto& st = self->state;
+      if (reply.error) {
+        promise.deliver(submit_reply{std::move(reply.error), 0, 0});
+        return;
+      }
+      // The caller is answered first: the run's rows exist, so it is
+      // this run's to report from now on. Should starting it throw,
+      // this actor stops, and its successor ends the run interrupted
+      // (take_over_runs); the caller does not wait in vain meanwhile.
+      promise.deliver(submit_reply{{}, reply.run.job_id, reply.run.run_id});
+      if (spec.type == create_environment_type) {
+        auto env = new_environment_of(spec, st.org_id);
+        env.key = reply.run.new_environment_key;
+        env.created_at = now_ms();
+        st.environments.emplace(env.id, env);
+      }
+      start_run(self, spec, reply.run);
+      inject_org_quit(self);
+    },
+    [=](caf::error& err) mutable {
+      promise.deliver(
+        submit_reply{actor_failure("Creating the run", err), 0, 0});
+    });
+  return promise;
+}
+
+/// A firing whose run could not be stored (or the writer did not answer,
+/// so nobody knows it was): the slot is lost, the schedule goes on. Logged
+/// with the details, and counted on the job as a skipped firing (its reason,
+/// without a server fault's details, is shown to users).
+void firing_not_stored(org_pointer self, int64_t job_id,
+                       const std::string& why) {
+  auto& st = self->state;
+  server_log(st, log_level::error,
+             "recurring job " + std::to_string(job_id)
+               + ": firing lost, its run could not be stored (" + why + ")");
+  self->send(st.svc->writer, persist_atom::value,
+             persistence::skipped_firing{
+               job_id, now_ms(),
+               "its run could not be stored (a server fault; the server's "
+               "log says more)"});
+}
+
+void on_fire(org_pointer self, const job_spec& spec) {
+  auto& st = self->state;
+  if (st.closing)
+    return; // the server stops; this slot is not run
+  if (st.active) {
+    auto waiting = queued_run_of_job(st, spec.job_id);
+    if (waiting != st.queue.end()) {
+      // At most one waiting run per recurring job: a job faster than
+      // its runs would otherwise queue without bound.
+      auto reason = "run " + std::to_string(waiting->second.run_id)
+                    + " of this job is still waiting to start";
+      server_log(st, log_level::info, "recurring job "
+                               + std::to_string(spec.job_id)
+                               + ": firing skipped: " + reason);
+      self->send(st.svc->writer, persist_atom::value,
+                 persistence::skipped_firing{spec.job_id, now_ms(), reason});
+      return;
+    }
+  }
+  auto run = make_new_run(st, spec);
+  auto error = check_job(spec, parents_of(st));
+  auto on_refused = [=](const api_error& refused) {
+    firing_not_stored(self, spec.job_id, refused.message);
+  };
+  auto on_error = [=](caf::error& err) {
+    firing_not_stored(self, spec.job_id, caf::to_string(err));
+  };
+  if (!error && !st.active) {
+    self->request(st.svc->writer, caf::infinite, create_atom::value, run)
+      .await(
+        [=](created_run_reply& reply) {
+          if (reply.error)
+            on_refused(reply.error);
+          else
+            start_run(self, spec, reply.run);
+        },
+        on_error);
+    return;
+  }
+  run.status = "queued";
+  self->request(st.svc->writer, caf::infinite, create_atom::value, run)
+    .await(
+      [=](created_run_reply& reply) {
+        if (reply.error) {
+          on_refused(reply.error);
+          return;
+        }
+        if (error) {
+          // The schedule stays; this run fails and says why.
+          fail_queued_run(self, reply.run.run_id, error.message);
+          return;
+        }
+        self->state.queue.emplace_back(spec, reply.run);
+      },
+      on_error);
+}
+
+content_grant on_access(org_pointer self, const std::string& env) {
+  auto& st = self->state;
+  auto i = st.environments.find(env);
+  if (i == st.environments.end())
+    return {make_error(error_code::not_found,
+                       "No environment '" + env + "' in this organization."),
+            0};
+  if (st.active && st.active->target == env)
+    return {environment_locked(env, st.active->run_id), 0};
+  return {{}, i->second.key};
+}
+
+std::vector<environment_view> on_list(org_pointer self) {
+  auto& st = self->state;
+  std::vector<environment_view> result;
+  for (auto& [id, env] : st.environments) {
+    auto status = status_of(st, env);
+    result.push_back({id, env.display_name, env.parent, status,
+                      env.created_at,
+                      st.active && status != "ready" ? st.active->run_id : 0});
+  }
+  return result;
+}
+
+caf::result<api_error> on_cancel(org_pointer self, int64_t run_id) {
+  auto& st = self->state;
+  if (st.active && st.active->run_id == run_id) {
+    self->send(st.active->handle, cancel_atom::value);
+    return api_error{};
+  }
+  auto waiting = std::find_if(st.queue.begin(), st.queue.end(),
+                              [&](auto& item) {
+                                return item.second.run_id == run_id;
+                              });
+  if (waiting == st.queue.end())
+    return make_error(error_code::not_running,
+                      "Run " + std::to_string(run_id)
+                        + " has ended; only a running or queued run can "
+                          "be cancelled.");
+  auto promise = self->make_response_promise<api_error>();
+  cancel_queued(self, waiting, "a user cancelled it.", promise);
+  return promise;
+}
+
+/// The scheduler changes the job first (no new firing), then this actor
+/// ends its waiting run, if any.
+caf::result<api_error> on_recurring_change(org_pointer self, int64_t job_id,
+                                           const std::string& change) {
+  auto& st = self->state;
+  // This organization's jobs only: another one's id is simply not found.
+  if (st.recurring_jobs.count(job_id) == 0)
+    return no_recurring_job(job_id);
+  auto promise = self->make_response_promise<api_error>();
+  auto on_scheduled = [=](api_error& error) mutable {
+    auto& st = self->state;
+    if (error || change == recurring_resumed) {
+      promise.deliver(std::move(error));
+      return;
+    }
+    if (change == recurring_deleted)
+      st.recurring_jobs.erase(job_id);
+    auto waiting = queued_run_of_job(st, job_id);
+    if (waiting == st.queue.end()) {
+      promise.deliver(api_error{});
+      return;
+    }
+    cancel_queued(self, waiting, "its recurring job was " + change + ".",
+                  promise);
+  };
+  auto on_failure = [=](caf::error& err) mutable {
+    promise.deliver(actor_failure("Changing the recurring job", err));
+  };
+  auto& scheduler = st.svc->scheduler;
+  if (change == recurring_paused)
+    self->request(scheduler, caf::infinite, pause_atom::value, job_id)
+      .await(on_scheduled, on_failure);
+  else if (change == recurring_resumed)
+    self->request(scheduler, caf::infinite, resume_atom::value, job_id)
+      .await(on_scheduled, on_failure);
+  else
+    self->request(scheduler, caf::infinite, remove_atom::value, job_id)
+      .await(on_scheduled, on_failure);
+  return promise;
+}
+
+caf::result<content_grant> on_remove(org_pointer self,
+                                     const std::string& env) {
+  auto& st = self->state;
+  auto i = st.environments.find(env);
+  if (i == st.environments.end())
+    return content_grant{make_error(error_code::not_found,
+                                    "No environment '" + env
+                                      + "' in this organization."),
+                         0};
+  if (env == main_environment_id)
+    return content_grant{make_error(error_code::main_environment,
+                                    "The main environment cannot be "
+                                    "deleted."),
+                         0};
+  if (st.active && st.active->target == env)
+    return content_grant{environment_locked(env, st.active->run_id), 0};
+  for (auto& [id, other] : st.environments)
+    if (other.parent == env)
+      return content_grant{
+        make_error(error_code::has_children,
+                   "Environment '" + env + "' has child '" + id
+                     + "'; delete its children first."),
+        0};
+  auto key = i->second.key;
+  auto promise = self->make_response_promise<content_grant>();
+  self->request(st.svc->writer, caf::infinite, remove_atom::value, key)
+    .await(
+      [=](api_error& error) mutable {
+        if (!error)
+          self->state.environments.erase(env);
+        promise.deliver(content_grant{std::move(error), key});
+      },
+      [=](caf::error& err) mutable {
+        promise.deliver(content_grant{
+          actor_failure("Deleting the environment", err), key});
+      });
+  return promise;
+}
+
+caf::result<bool> on_shutdown(org_pointer self) {
+  auto& st = self->state;
+  st.closing = true;
+  if (!st.active)
+    return true;
+  self->send(st.active->handle, shutdown_atom::value);
+  // Every asker is answered (each is kept), not only the last one.
+  st.closed.push_back(self->make_response_promise<bool>());
+  return st.closed.back();
+}
+
+/// The switch is committed: the new generation is the target's current one,
+/// in this actor's tree and in the target's guard, which content requests
+/// read. The commit step holds the guard exclusively while it waits for
+/// this actor's answer, so no request reads it meanwhile.
+void make_current(org_pointer self, int64_t generation) {
+  auto& st = self->state;
+  auto target = st.environments.find(st.active->target);
+  if (target == st.environments.end())
+    return;
+  target->second.generation = generation;
+  st.svc->guards.get(target->second.key, generation)->generation = generation;
+}
+
+/// Commits a run's final progress durably; `then` gets the commit's error
+/// (the writer's, or one it could not report: it failed or stopped).
+template <class Then>
+void commit_end(org_pointer self, persistence::run_progress& progress,
+                Then then) {
+  // await: the release happens inside it, so no content request can see
+  // the run ended and its target still locked.
+  self
+    ->request(self->state.svc->writer, caf::infinite, persist_atom::value,
+              std::move(progress), durable_atom::value)
+    .await([=](api_error& error) mutable { then(std::move(error)); },
+           [=](caf::error& err) mutable {
+             server_log(self->state, log_level::error,
+                        "committing the end of a run failed: "
+                          + caf::to_string(err));
+             then(actor_failure("Committing the run's end", err));
+           });
+}
+
+caf::result<api_error> on_switch(org_pointer self,
+                                 persistence::run_progress& progress) {
+  auto& st = self->state;
+  if (!st.active || st.active->run_id != progress.run_id)
+    return make_error(error_code::not_running, "Not the active run.");
+  auto generation = progress.switch_generation;
+  auto status = progress.status;
+  auto promise = self->make_response_promise<api_error>();
+  commit_end(self, progress, [=](api_error error) mutable {
+    auto& st = self->state;
+    if (!error && st.active)
+      make_current(self, generation);
+    // The commit step is answered before anything else happens here: it
+    // waits holding the target's guard exclusively, and if releasing below
+    // threw and stopped this actor first, every request on the target would
+    // block behind it.
+    bool failed = static_cast<bool>(error);
+    promise.deliver(std::move(error));
+    if (failed)
+      return; // not the end of the run: it ends failed next (end_atom)
+    // Test-only (fault_injection.hpp): releasing throws, after the switch
+    // was committed; this actor stops, the supervisor replaces it.
+    if (inject_fault("release-throw"))
+      throw std::runtime_error("injected fault release-throw");
+    if (st.active)
+      release_run(self, status);
+  });
+  return promise;
+}
+
+caf::result<api_error> on_end(org_pointer self,
+                              persistence::run_progress& progress) {
+  auto& st = self->state;
+  if (!st.active || st.active->run_id != progress.run_id)
+    return make_error(error_code::not_running, "Not the active run.");
+  auto status = progress.status;
+  auto promise = self->make_response_promise<api_error>();
+  commit_end(self, progress, [=](api_error error) mutable {
+    promise.deliver(std::move(error));
+    // Released even if its status could not be written (start-up recovery
+    // then marks it interrupted).
+    if (self->state.active)
+      release_run(self, status);
+  });
+  return promise;
+}
+
 } // namespace
 
 org_actor::behavior_type
@@ -331,291 +708,24 @@ organization(org_pointer self, std::string org_id, org_snapshot snapshot,
   st.recurring_jobs.insert(snapshot.recurring_jobs.begin(),
                            snapshot.recurring_jobs.end());
   take_over_runs(self, snapshot.unfinished_runs);
-  self->set_down_handler([=](const caf::down_msg& down) {
-    auto& st = self->state;
-    if (!st.active
-        || down.source != caf::actor_cast<caf::actor_addr>(st.active->handle))
-      return; // a run actor that had ended its run
-    auto status = st.active->adopted ? "interrupted" : "failed";
-    auto failed = unstarted_end(st.active->run_id, status, "error",
-                                "The run stopped unexpectedly ("
-                                  + caf::to_string(down.reason)
-                                  + "); its changes were discarded.");
-    auto target = st.environments.find(st.active->target);
-    if (target != st.environments.end()
-        && target->second.status == "creating") {
-      // The key is never reused.
-      failed.environment_key = target->second.key;
-      failed.delete_environment = true;
-    }
-    // Adopted or not, the dead run's files go now, not at the next start:
-    // else they would lie on disk until a restart. Removing them while the
-    // next run starts is safe (remove_leftovers).
-    remove_leftovers(self, {st.svc->runs.files(st.active->run_id)});
-    self->send(st.svc->writer, persist_atom::value, std::move(failed));
-    release_run(self, "failed");
-  });
+  self->set_down_handler(
+    [=](const caf::down_msg& down) { on_run_down(self, down); });
   return {
-    [=](submit_atom, job_spec& spec) -> caf::result<submit_reply> {
-      auto& st = self->state;
-      if (st.closing)
-        return submit_reply{make_error(error_code::unavailable,
-                                       "The server is shutting down; submit "
-                                       "the job again once it is back."),
-                            0, 0};
-      if (auto error = check_job(spec, parents_of(st)))
-        return submit_reply{std::move(error), 0, 0};
-      if (scheduler::is_recurring(spec.schedule))
-        return create_recurring_job(self, spec);
-      if (st.active)
-        return submit_reply{job_in_progress(st.active->run_id), 0, 0};
-      auto promise = self->make_response_promise<submit_reply>();
-      // await: no other message of this organization is handled until the
-      // run's rows exist, so no second job can slip in meanwhile.
-      self
-        ->request(st.svc->writer, caf::infinite, create_atom::value,
-                  make_new_run(st, spec))
-        .await([=](created_run_reply& reply) mutable {
-          auto& st = self->state;
-          if (reply.error) {
-            promise.deliver(submit_reply{std::move(reply.error), 0, 0});
-            return;
-          }
-          // The caller is answered first: the run's rows exist, so it is
-          // this run's to report from now on. Should starting it throw,
-          // this actor stops, and its successor ends the run interrupted
-          // (take_over_runs); the caller does not wait in vain meanwhile.
-          promise.deliver(
-            submit_reply{{}, reply.run.job_id, reply.run.run_id});
-          if (spec.type == create_environment_type) {
-            auto env = new_environment_of(spec, st.org_id);
-            env.key = reply.run.new_environment_key;
-            env.created_at = now_ms();
-            st.environments.emplace(env.id, env);
-          }
-          start_run(self, spec, reply.run);
-          // Test-only (fault_injection.hpp): this actor stops with a run
-          // under way (org-quit), or its run's actor dies with it
-          // (org-quit-kill-run); the supervisor replaces it.
-          for (auto fault : {"org-quit", "org-quit-kill-run"}) {
-            if (!inject_fault(fault))
-              continue;
-            server_log(self->state, log_level::error,
-                       std::string{"injected fault "} + fault);
-            if (std::string{fault} == "org-quit-kill-run")
-              self->send_exit(self->state.active->handle,
-                              caf::exit_reason::kill);
-            self->quit(caf::make_error(caf::sec::runtime_error,
-                                       std::string{"injected fault "}
-                                         + fault));
-            break;
-          }
-        },
-        [=](caf::error& err) mutable {
-          promise.deliver(
-            submit_reply{actor_failure("Creating the run", err), 0, 0});
-        });
-      return promise;
+    [=](submit_atom, const job_spec& spec) { return on_submit(self, spec); },
+    [=](fire_atom, const job_spec& spec, int64_t) { on_fire(self, spec); },
+    [=](access_atom, const std::string& env) { return on_access(self, env); },
+    [=](list_atom) { return on_list(self); },
+    [=](cancel_atom, int64_t run_id) { return on_cancel(self, run_id); },
+    [=](change_atom, int64_t job_id, const std::string& change) {
+      return on_recurring_change(self, job_id, change);
     },
-    [=](fire_atom, job_spec& spec, int64_t) {
-      auto& st = self->state;
-      if (st.closing)
-        return; // the server stops; this slot is not run
-      if (st.active) {
-        auto waiting = queued_run_of_job(st, spec.job_id);
-        if (waiting != st.queue.end()) {
-          // At most one waiting run per recurring job: a job faster than
-          // its runs would otherwise queue without bound.
-          auto reason = "run " + std::to_string(waiting->second.run_id)
-                        + " of this job is still waiting to start";
-          server_log(st, log_level::info, "recurring job "
-                                   + std::to_string(spec.job_id)
-                                   + ": firing skipped: " + reason);
-          self->send(st.svc->writer, persist_atom::value,
-                     persistence::skipped_firing{spec.job_id, now_ms(),
-                                                 reason});
-          return;
-        }
-      }
-      auto run = make_new_run(st, spec);
-      auto error = check_job(spec, parents_of(st));
-      auto on_error = [=](caf::error& err) {
-        // No run row was written (or nobody knows it): this slot is lost,
-        // the schedule goes on.
-        server_log(self->state, log_level::error,
-                   "recurring job " + std::to_string(spec.job_id)
-                     + ": its run could not be created ("
-                     + caf::to_string(err) + ")");
-      };
-      if (!error && !st.active) {
-        self->request(st.svc->writer, caf::infinite, create_atom::value, run)
-          .await(
-            [=](created_run_reply& reply) {
-              if (!reply.error)
-                start_run(self, spec, reply.run);
-            },
-            on_error);
-        return;
-      }
-      run.status = "queued";
-      self->request(st.svc->writer, caf::infinite, create_atom::value, run)
-        .await(
-          [=](created_run_reply& reply) {
-            if (reply.error)
-              return;
-            if (error) {
-              // The schedule stays; this run fails and says why.
-              fail_queued_run(self, reply.run.run_id, error.message);
-              return;
-            }
-            self->state.queue.emplace_back(spec, reply.run);
-          },
-          on_error);
+    [=](remove_atom, const std::string& env) { return on_remove(self, env); },
+    [=](shutdown_atom) { return on_shutdown(self); },
+    [=](switch_atom, persistence::run_progress& progress) {
+      return on_switch(self, progress);
     },
-    [=](access_atom, const std::string& env) -> content_grant {
-      auto& st = self->state;
-      auto i = st.environments.find(env);
-      if (i == st.environments.end())
-        return {make_error(error_code::not_found,
-                           "No environment '" + env
-                             + "' in this organization."),
-                0};
-      if (st.active && st.active->target == env)
-        return {environment_locked(env, st.active->run_id), 0};
-      return {{}, i->second.key};
-    },
-    [=](list_atom) -> std::vector<environment_view> {
-      auto& st = self->state;
-      std::vector<environment_view> result;
-      for (auto& [id, env] : st.environments) {
-        auto status = status_of(st, env);
-        result.push_back({id, env.display_name, env.parent, status,
-                          env.created_at,
-                          st.active && status != "ready" ? st.active->run_id
-                                                         : 0});
-      }
-      return result;
-    },
-    [=](cancel_atom, int64_t run_id) -> caf::result<api_error> {
-      auto& st = self->state;
-      if (st.active && st.active->run_id == run_id) {
-        self->send(st.active->handle, cancel_atom::value);
-        return api_error{};
-      }
-      auto waiting = std::find_if(st.queue.begin(), st.queue.end(),
-                                  [&](auto& item) {
-                                    return item.second.run_id == run_id;
-                                  });
-      if (waiting != st.queue.end())
-        return cancel_queued(self, waiting, "a user cancelled it.");
-      return make_error(error_code::not_running,
-                        "Run " + std::to_string(run_id)
-                          + " has ended; only a running or queued run can "
-                            "be cancelled.");
-    },
-    [=](withdraw_atom, int64_t job_id,
-        const std::string& change) -> caf::result<api_error> {
-      auto& st = self->state;
-      if (change == "deleted")
-        st.recurring_jobs.erase(job_id);
-      auto waiting = queued_run_of_job(st, job_id);
-      if (waiting == st.queue.end())
-        return api_error{};
-      return cancel_queued(self, waiting,
-                           "its recurring job was " + change + ".");
-    },
-    [=](remove_atom, const std::string& env) -> caf::result<content_grant> {
-      auto& st = self->state;
-      auto i = st.environments.find(env);
-      if (i == st.environments.end())
-        return content_grant{make_error(error_code::not_found,
-                                        "No environment '" + env
-                                          + "' in this organization."),
-                             0};
-      if (env == main_environment_id)
-        return content_grant{make_error(error_code::main_environment,
-                                        "The main environment cannot be "
-                                        "deleted."),
-                             0};
-      if (st.active && st.active->target == env)
-        return content_grant{environment_locked(env, st.active->run_id), 0};
-      for (auto& [id, other] : st.environments)
-        if (other.parent == env)
-          return content_grant{
-            make_error(error_code::has_children,
-                       "Environment '" + env + "' has child '" + id
-                         + "'; delete its children first."),
-            0};
-      auto key = i->second.key;
-      auto promise = self->make_response_promise<content_grant>();
-      self->request(st.svc->writer, caf::infinite, remove_atom::value, key)
-        .await(
-          [=](api_error& error) mutable {
-            if (!error)
-              self->state.environments.erase(env);
-            promise.deliver(content_grant{std::move(error), key});
-          },
-          [=](caf::error& err) mutable {
-            promise.deliver(content_grant{
-              actor_failure("Deleting the environment", err), key});
-          });
-      return promise;
-    },
-    [=](shutdown_atom) -> caf::result<bool> {
-      auto& st = self->state;
-      st.closing = true;
-      if (!st.active)
-        return true;
-      self->send(st.active->handle, shutdown_atom::value);
-      // Every asker is answered (each is kept), not only the last one.
-      st.closed.push_back(self->make_response_promise<bool>());
-      return st.closed.back();
-    },
-    [=](finished_atom,
-        persistence::run_progress& progress) -> caf::result<api_error> {
-      auto& st = self->state;
-      if (!st.active || st.active->run_id != progress.run_id)
-        return make_error(error_code::not_running, "Not the active run.");
-      bool is_switch = progress.switch_generation != 0;
-      auto generation = progress.switch_generation;
-      auto status = progress.status;
-      auto promise = self->make_response_promise<api_error>();
-      // One step for both answers: an error the writer reports and one it
-      // could not report (it failed or stopped) end the run alike.
-      auto on_commit = [=](api_error error) mutable {
-        auto& st = self->state;
-        bool releases = !error || !is_switch;
-        if (is_switch && !error && st.active) {
-          auto target = st.environments.find(st.active->target);
-          if (target != st.environments.end())
-            target->second.generation = generation;
-        }
-        // The run is answered before anything else happens here. The
-        // switch's commit task waits for this answer holding the target's
-        // guard exclusively: if releasing below threw and stopped this
-        // actor first, every request on the target would block behind it.
-        promise.deliver(std::move(error));
-        // A failed switch is not the end of the run: it ends failed next.
-        // Any other end releases the target even if its status could not
-        // be written (start-up recovery then marks it interrupted).
-        // Test-only (fault_injection.hpp): releasing throws, after the
-        // switch was committed; this actor stops, the supervisor replaces it.
-        if (releases && inject_fault("release-throw"))
-          throw std::runtime_error("injected fault release-throw");
-        if (releases && st.active)
-          release_run(self, status);
-      };
-      self
-        ->request(st.svc->writer, caf::infinite, persist_atom::value,
-                  std::move(progress), durable_atom::value)
-        .await([=](api_error& error) mutable { on_commit(std::move(error)); },
-               [=](caf::error& err) mutable {
-                 server_log(self->state, log_level::error,
-                            "committing the end of a run failed: "
-                              + caf::to_string(err));
-                 on_commit(actor_failure("Committing the run's end", err));
-               });
-      return promise;
+    [=](end_atom, persistence::run_progress& progress) {
+      return on_end(self, progress);
     },
   };
 }

@@ -81,15 +81,14 @@ void persist_pending(run_pointer self) {
   pending = persistence::run_progress{};
 }
 
-/// Hands the final progress to the org actor, which commits it durably and
-/// releases the target. If the org actor is gone, the report waits for its
+/// Hands the final progress of a run that ended without a switch to the
+/// org actor (end_atom), which commits it durably and releases the target. If the org actor is gone, the report waits for its
 /// successor (adopt_atom); the target stays locked meanwhile, which is
 /// right: this run's files are not cleaned up until it ends.
 void report_end(run_pointer self) {
   auto& st = self->state;
   self
-    ->request(st.plan.org, caf::infinite, finished_atom::value,
-              *st.final_report)
+    ->request(st.plan.org, caf::infinite, end_atom::value, *st.final_report)
     .then(
       [=](const api_error&) {
         self->state.final_report.reset();
@@ -168,6 +167,34 @@ void on_task_done(run_pointer self, const task_outcome& outcome) {
     start_commit(self);
   else
     self->spawn(discard_run, run_actor{self}, st.plan);
+}
+
+/// The commit step is done. A success is complete: the org actor committed
+/// it and released the target; only the final frame is left to send.
+void on_switched(run_pointer self, const api_error& error) {
+  auto& st = self->state;
+  if (!error) {
+    st.info.status = "succeeded";
+    st.info.finished_at = now_ms();
+    publish_summary(self, true);
+    self->quit();
+    return;
+  }
+  add_log(self, database_task, "error", error.message);
+  end_run(self, st.orphaned ? "interrupted" : "failed");
+}
+
+/// The discard step is done: the run ends as its tasks and requests say.
+void on_discarded(run_pointer self, const api_error& error) {
+  auto& st = self->state;
+  if (error)
+    add_log(self, database_task, "error", error.message);
+  if (st.orphaned)
+    end_run(self, "interrupted");
+  else if (st.cancel_requested && !st.failed && !error)
+    end_run(self, st.shutting_down ? "interrupted" : "cancelled");
+  else
+    end_run(self, "failed");
 }
 
 } // namespace
@@ -260,25 +287,11 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
       add_log(self, database_task, "warning",
               "The server is shutting down: stopping at the next safe point.");
     },
-    [=](finished_atom, const api_error& error) {
-      auto& st = self->state;
-      if (st.committing && !error) {
-        // The final progress, switch included, is durable already, and the
-        // org actor has released the target.
-        st.info.status = "succeeded";
-        st.info.finished_at = now_ms();
-        publish_summary(self, true);
-        self->quit();
-        return;
-      }
-      if (error)
-        add_log(self, database_task, "error", error.message);
-      if (st.orphaned)
-        end_run(self, "interrupted");
-      else if (st.cancel_requested && !st.failed && !error)
-        end_run(self, st.shutting_down ? "interrupted" : "cancelled");
-      else
-        end_run(self, "failed");
+    [=](switched_atom, const api_error& error) {
+      on_switched(self, error);
+    },
+    [=](discarded_atom, const api_error& error) {
+      on_discarded(self, error);
     },
     [=](tick_atom) {
       persist_pending(self);

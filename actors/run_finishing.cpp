@@ -41,8 +41,8 @@ void warn_if_index_differs(const std::filesystem::path& new_dir,
 /// SQLite transaction; a minute is far beyond any healthy answer.
 constexpr auto commit_timeout = std::chrono::seconds(60);
 
-/// Asks the org actor to commit `progress` (the switch) durably and release
-/// the target, and waits for the answer (this actor is detached: waiting
+/// Asks the org actor to commit `progress` (the switch) durably, make the
+/// new generation current and release the target, and waits for the answer (this actor is detached: waiting
 /// blocks only its own thread). `answered` is false when the org actor did
 /// not answer (it stopped, or not within commit_timeout): then nobody knows
 /// whether the switch reached the writer, so the caller must not delete
@@ -53,7 +53,7 @@ api_error commit_durably(caf::blocking_actor* self, const run_plan& plan,
     = make_error(error_code::internal, "The control plane did not answer.");
   answered = false;
   self
-    ->request(plan.org, commit_timeout, finished_atom::value,
+    ->request(plan.org, commit_timeout, switch_atom::value,
               std::move(progress))
     .receive(
       [&](api_error& e) {
@@ -97,12 +97,13 @@ void commit_run(caf::blocking_actor* self, run_actor run, run_plan plan,
       warn_if_index_differs(new_dir, final_progress);
       persistence::flush_generation(new_dir);
       persistence::crash_point("before-switch");
+      // The org actor makes the new generation current (in the guard too)
+      // while this step holds the guard.
       result = commit_durably(self, plan, std::move(final_progress), answered);
       persistence::crash_point("after-switch");
-      if (!result) {
-        guard->generation = plan.new_generation;
-        plan.svc->stores.forget(plan.target_key);
-      }
+      if (!result)
+        plan.svc->stores.forget(plan.target_key); // the old generation's
+
     }
   } catch (const std::exception& e) {
     result = make_error(error_code::internal, describe_failure(e));
@@ -123,7 +124,7 @@ void commit_run(caf::blocking_actor* self, run_actor run, run_plan plan,
   } catch (const std::exception&) {
     // Leftovers are removed at the next start.
   }
-  self->send(run, finished_atom::value, std::move(result));
+  self->send(run, switched_atom::value, std::move(result));
 }
 
 void discard_run(caf::blocking_actor* self, run_actor run, run_plan plan) {
@@ -137,7 +138,7 @@ void discard_run(caf::blocking_actor* self, run_actor run, run_plan plan) {
     // Not fatal for the target: the files are garbage, removed at start-up.
     result = make_error(error_code::internal, describe_failure(e));
   }
-  self->send(run, finished_atom::value, std::move(result));
+  self->send(run, discarded_atom::value, std::move(result));
 }
 
 } // namespace downhill

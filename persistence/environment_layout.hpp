@@ -10,6 +10,7 @@
 // (a run that failed, was cancelled, or died) and is removed at start-up.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -43,7 +44,10 @@ private:
 /// away during a run; this guard covers the requests admitted just before.
 struct environment_guard {
   std::shared_mutex mutex;
-  int64_t generation = 0; // written only under the exclusive lock
+  /// The current generation, published by the org actor at each switch
+  /// (while the switch holds the lock exclusively for it). Atomic for the
+  /// one case where it cannot: a switch that gave up waiting.
+  std::atomic<int64_t> generation{0};
 };
 
 class environment_guards {
