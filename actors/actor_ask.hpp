@@ -1,6 +1,7 @@
-// Blocking requests from the HTTP layer's pool threads to the actors (never
-// from an actor or a network thread), and what their CAF errors mean in the
-// API's terms.
+// Blocking requests to the actors, from the HTTP layer's pool threads and
+// the org supervisor (a detached actor, which may block); never from a
+// cooperatively scheduled actor or a network thread. And what their CAF
+// errors mean in the API's terms.
 #pragma once
 
 #include "actors/core.hpp"

@@ -108,9 +108,30 @@ void check_index_stamp(database& db) {
   check_stamp(db, index_stamp);
 }
 
+bool upgrade_index(database& db) {
+  if (pragma_value(db, "PRAGMA application_id") != index_stamp.application_id
+      || pragma_value(db, "PRAGMA user_version") != 1)
+    return false;
+  // Version 1 had no `documents` map (its writes failed once the code
+  // needed it). The map is rebuilt from the index itself; if an entry was
+  // indexed twice, its last row wins. Idempotent, so two openers racing
+  // here both end at version 2.
+  transaction tx{db};
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS documents (id TEXT PRIMARY KEY, "
+    "docid INTEGER NOT NULL);"
+    "INSERT OR REPLACE INTO documents (id, docid) "
+    "SELECT id, rowid FROM entries_fts ORDER BY rowid;"
+    "PRAGMA user_version = 2;");
+  tx.commit();
+  return true;
+}
+
 namespace {
 
 database& opened(database& db, const store_stamp& expected) {
+  if (&expected == &index_stamp)
+    upgrade_index(db);
   check_stamp(db, expected);
   db.exec("PRAGMA synchronous=NORMAL");
   return db;

@@ -113,6 +113,11 @@ private:
 void check_content_stamp(database& db);
 void check_index_stamp(database& db);
 
+/// Brings a search index of layout 1 (no `documents` map) to layout 2, the
+/// one this build writes; true if it did. Anything else is left alone for
+/// check_index_stamp to judge. Needs the file opened read-write.
+bool upgrade_index(database& db);
+
 /// Turns free text into an FTS5 query that matches documents containing
 /// every word, so that user input can never be an FTS5 syntax error.
 std::string to_fts_query(const std::string& text);

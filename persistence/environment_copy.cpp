@@ -61,6 +61,7 @@ void base_snapshot::open() {
         // A copy of a file that is not the base's store would spread it
         // to the target: the run fails here instead, naming the file.
         check_content_stamp(*content_);
+        upgrade_index(*index_);  // an index of layout 1 is copied as 2
         check_index_stamp(*index_);
         begin_read(*content_);
         begin_read(*index_);

@@ -59,7 +59,8 @@ TEST_CASE("a content database with a wrong application_id is refused, "
 TEST_CASE("a search index of another schema version is refused") {
   scratch_dir dir;
   content_store::create_empty(dir.path);
-  execute(dir.path / index_file_name, "PRAGMA user_version = 1");
+  // A later layout than this build knows (layout 1 is upgraded: below).
+  execute(dir.path / index_file_name, "PRAGMA user_version = 3");
   auto message = open_error(dir.path);
   CHECK_THAT(message, Catch::Contains((dir.path / "index.db").string()));
   CHECK_THAT(message, Catch::Contains("search index"));
@@ -98,4 +99,35 @@ TEST_CASE("a copy refuses a base whose store has a wrong stamp") {
   CHECK_THROWS_WITH(snapshot.content(),
                     Catch::Contains((dir.path / "index.db").string())
                       && Catch::Contains("search index"));
+}
+
+TEST_CASE("a search index of layout 1 is upgraded at open, its documents "
+          "mapped, and keeps working") {
+  scratch_dir dir;
+  content_store::create_empty(dir.path);
+  {
+    content_store store{dir.path};
+    store.put_entry({"a", "article", "en", "alpha", "first", "{}"}, "t1");
+    store.put_entry({"b", "article", "en", "beta", "second", "{}"}, "t1");
+  }
+  // What the first layout wrote: no documents map, user_version 1.
+  execute(dir.path / index_file_name,
+          "DROP TABLE documents; PRAGMA user_version = 1");
+  content_store store{dir.path};
+  {
+    database index{dir.path / index_file_name, database::mode::read_only};
+    auto version = index.prepare("PRAGMA user_version");
+    version.step();
+    CHECK(version.int_column(0) == 2);
+    auto mapped = index.prepare("SELECT count(*) FROM documents");
+    mapped.step();
+    CHECK(mapped.int_column(0) == 2);
+  }
+  CHECK(store.search("first", 10).size() == 1);
+  // Replacing and deleting use the map: no stale document stays findable.
+  store.put_entry({"a", "article", "en", "alpha", "changed", "{}"}, "t2");
+  CHECK(store.search("first", 10).empty());
+  CHECK(store.search("changed", 10).size() == 1);
+  CHECK(store.delete_entry("b"));
+  CHECK(store.search("second", 10).empty());
 }
