@@ -26,6 +26,25 @@ std::string bare_request(const std::string& method, const std::string& target,
          + "\r\n";
 }
 
+/// Opens `count` connections that the server has accepted and counted:
+/// each one answers a /healthz. A connection refused because the fixture's
+/// own connections were still closing on the server's side is opened
+/// again, until the deadline.
+std::vector<std::unique_ptr<raw_connection>> open_served(uint16_t port,
+                                                         int count) {
+  std::vector<std::unique_ptr<raw_connection>> open;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (static_cast<int>(open.size()) < count
+         && std::chrono::steady_clock::now() < deadline) {
+    auto c = std::make_unique<raw_connection>(port);
+    c->send(bare_request("GET", "/healthz"));
+    if (c->read_answer(std::chrono::seconds(5)).status == 200)
+      open.push_back(std::move(c));
+  }
+  REQUIRE(static_cast<int>(open.size()) == count);
+  return open;
+}
+
 } // namespace
 
 TEST_CASE_METHOD(org_fixture, "lists of webhooks, integrations, presets and "
@@ -195,9 +214,7 @@ TEST_CASE_METHOD(org_fixture, "bodies in flight are bounded per "
 TEST_CASE("connections are capped per client address and in all") {
   SECTION("per address") {
     org_fixture f{{"--max-connections-per-address", "4"}};
-    std::vector<std::unique_ptr<raw_connection>> open;
-    for (int i = 0; i < 4; ++i)
-      open.push_back(std::make_unique<raw_connection>(f.server.port()));
+    auto open = open_served(f.server.port(), 4);
     raw_connection refused{f.server.port()};
     auto answer = refused.read_answer(5s);
     CHECK(answer.status == 429);
@@ -215,9 +232,7 @@ TEST_CASE("connections are capped per client address and in all") {
   }
   SECTION("in all") {
     org_fixture f{{"--max-connections", "3"}};
-    std::vector<std::unique_ptr<raw_connection>> open;
-    for (int i = 0; i < 3; ++i)
-      open.push_back(std::make_unique<raw_connection>(f.server.port()));
+    auto open = open_served(f.server.port(), 3);
     raw_connection refused{f.server.port()};
     auto answer = refused.read_answer(5s);
     CHECK(answer.status == 503);
