@@ -39,7 +39,7 @@ persistence::run_record run_record_of(const job_spec& spec,
   run.org_id = org_id;
   run.name = spec.name;
   run.type = spec.type;
-  run.status = "running";
+  run.status = persistence::run_status::running;
   run.trigger = spec.trigger;
   run.created_by = spec.created_by;
   run.base_environment = spec.base_environment;

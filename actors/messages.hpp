@@ -62,7 +62,7 @@ struct task_log {
 /// How a task ended: succeeded, failed (with a message) or cancelled.
 struct task_outcome {
   int32_t task = 0;
-  std::string status;
+  persistence::task_status status = persistence::task_status::succeeded;
   std::string message;
 };
 
@@ -253,12 +253,22 @@ typename Inspector::result_type inspect(Inspector& f, log_record& x) {
            x.message, x.at);
 }
 
+/// CAF 0.17 cannot inspect a std::optional: the status travels as a flag
+/// and a value (CAF serializes the enum through its underlying integer).
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_progress& x) {
+  bool status_changed = x.status.has_value();
+  auto status = x.status.value_or(run_status::queued);
+  auto load = [&]() -> caf::error {
+    x.status = status_changed ? std::optional<run_status>{status}
+                              : std::nullopt;
+    return caf::none;
+  };
   return f(caf::meta::type_name("run_progress"), x.run_id, x.logs, x.tasks,
-           x.status, x.started_at, x.finished_at, x.environment_key,
+           status_changed, status, x.started_at, x.finished_at, x.environment_key,
            x.switch_generation, x.mark_environment_ready,
-           x.delete_environment, x.close_open_tasks);
+           x.delete_environment, x.close_open_tasks,
+           caf::meta::load_callback(load));
 }
 
 template <class Inspector>

@@ -19,6 +19,7 @@ namespace downhill {
 namespace {
 
 using org_pointer = org_actor::stateful_pointer<org_state>;
+using persistence::run_status;
 
 environment_parents parents_of(const org_state& st) {
   environment_parents tree;
@@ -61,7 +62,7 @@ persistence::new_run make_new_run(const org_state& st, const job_spec& spec) {
   run.trigger = spec.trigger;
   run.created_by = spec.created_by;
   run.task_names = {database_task_name, index_task_name};
-  run.status = "running";  // started as soon as its rows exist
+  run.status = run_status::running;  // started as soon as its rows exist
   if (spec.type == create_environment_type) {
     run.creates_environment = true;
     run.new_environment = new_environment_of(spec, st.org_id);
@@ -69,7 +70,7 @@ persistence::new_run make_new_run(const org_state& st, const job_spec& spec) {
   return run;
 }
 
-void release_run(org_pointer self, const std::string& status);
+void release_run(org_pointer self, bool succeeded);
 void start_next_queued(org_pointer self);
 
 /// Ends a run that never started: failed, with an error line saying why.
@@ -77,7 +78,7 @@ void fail_queued_run(org_pointer self, int64_t run_id,
                      const std::string& why) {
   persistence::run_progress failed;
   failed.run_id = run_id;
-  failed.status = "failed";
+  failed.status = run_status::failed;
   failed.finished_at = now_ms();
   failed.logs.push_back({0, "", "error",
                          "This scheduled run cannot start: " + why
@@ -100,12 +101,12 @@ void server_log(const org_state& st, log_level level, const std::string& line) {
 
 /// The final progress of a run that never started (or whose actor is
 /// gone): its status, one log line saying why, its open tasks closed.
-persistence::run_progress unstarted_end(int64_t run_id, std::string status,
+persistence::run_progress unstarted_end(int64_t run_id, run_status status,
                                         std::string level,
                                         std::string message) {
   persistence::run_progress end;
   end.run_id = run_id;
-  end.status = std::move(status);
+  end.status = status;
   end.finished_at = now_ms();
   end.close_open_tasks = true;
   end.logs.push_back({0, "", std::move(level), std::move(message), now_ms()});
@@ -136,7 +137,7 @@ void cancel_queued(org_pointer self, queue_iterator i, const std::string& why,
   // nothing else, so nothing else can stop it in between.
   self
     ->request(st.svc->writer, caf::infinite, persist_atom::value,
-              unstarted_end(run_id, "cancelled", "warning",
+              unstarted_end(run_id, run_status::cancelled, "warning",
                             "This run was cancelled before it started: " + why),
               durable_atom::value)
     .await([=](api_error& error) mutable { promise.deliver(std::move(error)); },
@@ -281,13 +282,14 @@ void take_over_runs(org_pointer self,
       continue;
     }
     auto end = unstarted_end(
-      left.run_id, "interrupted", "error",
-      "The organization's actor stopped unexpectedly while this run was "
-        + left.status
+      left.run_id, run_status::interrupted, "error",
+      std::string{"The organization's actor stopped unexpectedly while "
+                  "this run was "}
+        + to_string(left.status)
         + ". Nothing of it was applied: the target environment keeps its "
           "previous data (a new environment is not created).");
     auto target = st.environments.find(left.target_environment);
-    if (left.status == "running" && target != st.environments.end()) {
+    if (left.status == run_status::running && target != st.environments.end()) {
       auto& env = target->second;
       // Exactly the directory the run was building, as its org actor
       // registered it at start. None registered: its actor never started,
@@ -322,7 +324,8 @@ void on_run_down(org_pointer self, const caf::down_msg& down) {
   if (!st.active
       || down.source != caf::actor_cast<caf::actor_addr>(st.active->handle))
     return; // a run actor that had ended its run
-  auto status = st.active->adopted ? "interrupted" : "failed";
+  auto status = st.active->adopted ? run_status::interrupted
+                                    : run_status::failed;
   auto failed = unstarted_end(st.active->run_id, status, "error",
                               "The run stopped unexpectedly ("
                                 + caf::to_string(down.reason)
@@ -339,7 +342,7 @@ void on_run_down(org_pointer self, const caf::down_msg& down) {
   // next run starts is safe (remove_leftovers).
   remove_leftovers(self, {st.svc->runs.files(st.active->run_id)});
   self->send(st.svc->writer, persist_atom::value, std::move(failed));
-  release_run(self, "failed");
+  release_run(self, false);
 }
 
 /// Test-only (fault_injection.hpp): this actor stops with a run under way
@@ -461,7 +464,7 @@ void on_fire(org_pointer self, const job_spec& spec) {
         on_error);
     return;
   }
-  run.status = "queued";
+  run.status = run_status::queued;
   self->request(st.svc->writer, caf::infinite, create_atom::value, run)
     .await(
       [=](created_run_reply& reply) {
@@ -652,7 +655,7 @@ caf::result<api_error> on_switch(org_pointer self,
   if (!st.active || st.active->run_id != progress.run_id)
     return make_error(error_code::not_running, "Not the active run.");
   auto generation = progress.switch_generation;
-  auto status = progress.status;
+  bool succeeded = progress.status == run_status::succeeded;
   auto promise = self->make_response_promise<api_error>();
   commit_end(self, progress, [=](api_error error) mutable {
     auto& st = self->state;
@@ -671,7 +674,7 @@ caf::result<api_error> on_switch(org_pointer self,
     if (inject_fault("release-throw"))
       throw std::runtime_error("injected fault release-throw");
     if (st.active)
-      release_run(self, status);
+      release_run(self, succeeded);
   });
   return promise;
 }
@@ -681,14 +684,14 @@ caf::result<api_error> on_end(org_pointer self,
   auto& st = self->state;
   if (!st.active || st.active->run_id != progress.run_id)
     return make_error(error_code::not_running, "Not the active run.");
-  auto status = progress.status;
+  bool succeeded = progress.status == run_status::succeeded;
   auto promise = self->make_response_promise<api_error>();
   commit_end(self, progress, [=](api_error error) mutable {
     promise.deliver(std::move(error));
     // Released even if its status could not be written (start-up recovery
     // then marks it interrupted).
     if (self->state.active)
-      release_run(self, status);
+      release_run(self, succeeded);
   });
   return promise;
 }
@@ -734,14 +737,14 @@ namespace {
 
 /// The active run has ended: unlock its target, make a new environment
 /// ready (or forget it, if its Create did not succeed), start what waits.
-void release_run(org_pointer self, const std::string& status) {
+void release_run(org_pointer self, bool succeeded) {
   auto& st = self->state;
   auto target = st.active->target;
   st.svc->runs.remove(st.active->run_id);
   st.active.reset();
   auto i = st.environments.find(target);
   if (i != st.environments.end() && i->second.status == "creating") {
-    if (status == "succeeded") {
+    if (succeeded) {
       i->second.status = "ready";
     } else {
       st.svc->guards.forget(i->second.key);

@@ -2,7 +2,10 @@
 // epoch (0 where the API shows null); the HTTP layer formats them.
 #pragma once
 
+#include "persistence/run_states.hpp"
+
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,7 +74,7 @@ struct schedule_state {
 struct task_record {
   int64_t id = 0;
   std::string name;
-  std::string status;  // pending | running | succeeded | failed | cancelled
+  task_status status = task_status::pending;
   std::string phase;   // clone | snapshot | restore
   int64_t percent = 0;
 };
@@ -82,7 +85,7 @@ struct run_record {
   std::string org_id;
   std::string name;
   std::string type;
-  std::string status;
+  run_status status = run_status::queued;
   std::string trigger;     // manual | schedule
   std::string created_by;
   std::string base_environment;
@@ -111,7 +114,7 @@ struct run_progress {
   int64_t run_id = 0;
   std::vector<log_record> logs;
   std::vector<task_record> tasks;  // latest state of changed tasks
-  std::string status;              // empty: unchanged
+  std::optional<run_status> status;  // empty: unchanged
   int64_t started_at = 0;          // 0: unchanged
   int64_t finished_at = 0;         // 0: unchanged
   // The environment switch, committed with the run's final status so that
@@ -129,7 +132,7 @@ struct run_progress {
 /// organization's new actor ends the ones its predecessor left behind.
 struct unfinished_run {
   int64_t run_id = 0;
-  std::string status;  // queued | running
+  run_status status = run_status::queued;  // queued | running
   std::string type;
   std::string base_environment;
   std::string target_environment;

@@ -93,7 +93,7 @@ TEST_CASE("a Create's environment and a run's record come from its spec") {
   CHECK(run.job_id == 3);
   CHECK(run.name == "Create Preview");
   CHECK(run.type == create_environment_type);
-  CHECK(run.status == "running");
+  CHECK(run.status == persistence::run_status::running);
   CHECK(run.trigger == "manual");
   CHECK(run.created_by == "alice");
   CHECK(run.base_environment == "main");
