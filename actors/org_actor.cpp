@@ -19,6 +19,7 @@ namespace downhill {
 namespace {
 
 using org_pointer = org_actor::stateful_pointer<org_state>;
+using persistence::environment_status;
 using persistence::run_status;
 
 environment_parents parents_of(const org_state& st) {
@@ -47,12 +48,12 @@ api_error environment_locked(const std::string& env, int64_t run_id) {
   return e;
 }
 
-std::string status_of(const org_state& st,
-                      const persistence::environment_record& env) {
-  if (env.status == "creating")
-    return "creating";
+environment_status status_of(const org_state& st,
+                             const persistence::environment_record& env) {
+  if (env.status == environment_status::creating)
+    return environment_status::creating;
   if (st.active && st.active->target == env.id)
-    return "locked";
+    return environment_status::locked;
   return env.status;
 }
 
@@ -63,7 +64,7 @@ persistence::new_run make_new_run(const org_state& st, const job_spec& spec) {
   run.created_by = spec.created_by;
   run.task_names = {database_task_name, index_task_name};
   run.status = run_status::running;  // started as soon as its rows exist
-  if (spec.type == create_environment_type) {
+  if (spec.type == persistence::job_type::create_environment) {
     run.creates_environment = true;
     run.new_environment = new_environment_of(spec, st.org_id);
   }
@@ -207,7 +208,7 @@ void start_run(org_pointer self, const job_spec& spec,
   // This actor owns every environment's current generation: it commits
   // each switch and publishes it (make_current).
   plan.base_generation = base.generation;
-  if (spec.type == create_environment_type) {
+  if (spec.type == persistence::job_type::create_environment) {
     plan.creates_environment = true;
     plan.target_key = created.new_environment_key;
     plan.new_generation = 1;
@@ -297,7 +298,7 @@ void take_over_runs(org_pointer self,
       // anyway). Never "current generation + 1": a sync's number is not
       // always that (generation_numbers.hpp).
       auto files = st.svc->runs.files(left.run_id);
-      if (env.status == "creating") {
+      if (env.status == environment_status::creating) {
         end.environment_key = env.key;
         end.delete_environment = true;
         leftovers.push_back(st.svc->layout.environment_dir(env.key));
@@ -332,7 +333,7 @@ void on_run_down(org_pointer self, const caf::down_msg& down) {
                                 + "); its changes were discarded.");
   auto target = st.environments.find(st.active->target);
   if (target != st.environments.end()
-      && target->second.status == "creating") {
+      && target->second.status == environment_status::creating) {
     // The key is never reused.
     failed.environment_key = target->second.key;
     failed.delete_environment = true;
@@ -392,7 +393,7 @@ caf::result<submit_reply> on_submit(org_pointer self, const job_spec& spec) {
       // this actor stops, and its successor ends the run interrupted
       // (take_over_runs); the caller does not wait in vain meanwhile.
       promise.deliver(submit_reply{{}, reply.run.job_id, reply.run.run_id});
-      if (spec.type == create_environment_type) {
+      if (spec.type == persistence::job_type::create_environment) {
         auto env = new_environment_of(spec, st.org_id);
         env.key = reply.run.new_environment_key;
         env.created_at = now_ms();
@@ -501,7 +502,9 @@ std::vector<environment_view> on_list(org_pointer self) {
     auto status = status_of(st, env);
     result.push_back({id, env.display_name, env.parent, status,
                       env.created_at,
-                      st.active && status != "ready" ? st.active->run_id : 0});
+                      st.active && status != environment_status::ready
+                        ? st.active->run_id
+                        : 0});
   }
   return result;
 }
@@ -743,9 +746,9 @@ void release_run(org_pointer self, bool succeeded) {
   st.svc->runs.remove(st.active->run_id);
   st.active.reset();
   auto i = st.environments.find(target);
-  if (i != st.environments.end() && i->second.status == "creating") {
+  if (i != st.environments.end() && i->second.status == environment_status::creating) {
     if (succeeded) {
-      i->second.status = "ready";
+      i->second.status = environment_status::ready;
     } else {
       st.svc->guards.forget(i->second.key);
       st.environments.erase(i);

@@ -102,7 +102,7 @@ run_record read_run(statement& s) {
   r.job_id = s.int_column(1);
   r.org_id = s.text_column(2);
   r.name = s.text_column(3);
-  r.type = s.text_column(4);
+  r.type = job_type_from_string(s.text_column(4)).value();
   r.status = run_status_from_string(s.text_column(5)).value();
   r.trigger = s.text_column(6);
   r.created_by = s.text_column(7);
@@ -199,7 +199,7 @@ void fill_control_plane(const fs::path& file, int runs, int tasks_per_run) {
     new_run run;
     run.job.org_id = i % 2 ? "globex" : "acme";
     run.job.name = "nightly";
-    run.job.type = "sync_environments";
+    run.job.type = job_type::sync_environments;
     run.job.base_environment = "main";
     run.job.target_environment = "staging";
     run.job.schedule_json = R"({"kind":"now"})";

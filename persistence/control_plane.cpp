@@ -317,12 +317,29 @@ task_status read_task_status(statement& s, int column) {
   return *status;
 }
 
+/// Only ready and creating are stored; locked is shown, never written.
+environment_status read_environment_status(statement& s, int column) {
+  auto name = s.text_column(column);
+  auto status = environment_status_from_string(name);
+  if (!status || *status == environment_status::locked)
+    unknown_state("environments.status", name);
+  return *status;
+}
+
+job_type read_job_type(statement& s, int column) {
+  auto name = s.text_column(column);
+  auto type = job_type_from_string(name);
+  if (!type)
+    unknown_state("jobs.type", name);
+  return *type;
+}
+
 job_record read_job(statement& s) {
   job_record j;
   j.id = s.int_column(0);
   j.org_id = s.text_column(1);
   j.name = s.text_column(2);
-  j.type = s.text_column(3);
+  j.type = read_job_type(s, 3);
   j.base_environment = s.text_column(4);
   j.target_environment = s.text_column(5);
   j.display_name = s.text_column(6);
@@ -345,7 +362,7 @@ run_record read_run(statement& s) {
   r.job_id = s.int_column(1);
   r.org_id = s.text_column(2);
   r.name = s.text_column(3);
-  r.type = s.text_column(4);
+  r.type = read_job_type(s, 4);
   r.status = read_run_status(s, 5);
   r.trigger = s.text_column(6);
   r.created_by = s.text_column(7);
@@ -453,7 +470,8 @@ environment_record control_plane::insert_org(const org_record& org,
     statement_use add{statements_[sql::insert_org]};
     add->bind(1, org.id).bind(2, org.name).bind(3, org.created_at).run();
   }
-  environment_record main_env{main_key, org.id, "main", "main", "", "ready", 1,
+  environment_record main_env{main_key, org.id, "main", "main", "",
+                              environment_status::ready, 1,
                               org.created_at};
   {
     statement_use add{statements_[sql::insert_main_environment]};
@@ -493,7 +511,8 @@ std::vector<environment_record> control_plane::list_environments() {
   while (list->step())
     result.push_back({list->int_column(0), list->text_column(1),
                       list->text_column(2), list->text_column(3),
-                      list->text_column(4), list->text_column(5),
+                      list->text_column(4),
+                      read_environment_status(*list, 5),
                       list->int_column(6), list->int_column(7)});
   return result;
 }
@@ -650,7 +669,7 @@ std::optional<job_record> control_plane::get_job(const std::string& org_id,
 
 int64_t control_plane::insert_job(const job_record& j) {
   statement_use add{statements_[sql::insert_job]};
-  add->bind(1, j.org_id).bind(2, j.name).bind(3, j.type);
+  add->bind(1, j.org_id).bind(2, j.name).bind(3, to_string(j.type));
   add->bind(4, j.base_environment).bind(5, j.target_environment);
   add->bind(6, j.display_name).bind(7, j.schedule_json).bind(8, j.state);
   add->bind(9, j.created_by).bind(10, j.created_at).bind(11, j.next_run_at);
@@ -676,7 +695,7 @@ control_plane::unfinished_runs(const std::string& org_id) {
   std::vector<unfinished_run> result;
   while (list->step())
     result.push_back({list->int_column(0), read_run_status(*list, 1),
-                      list->text_column(2), list->text_column(3),
+                      read_job_type(*list, 2), list->text_column(3),
                       list->text_column(4)});
   return result;
 }

@@ -36,7 +36,7 @@ json run_json(const run_record& run, int64_t now) {
   return json{{"id", std::to_string(run.id)},
               {"job_id", std::to_string(run.job_id)},
               {"name", run.name},
-              {"type", run.type},
+              {"type", to_string(run.type)},
               {"status", to_string(run.status)},
               {"trigger", run.trigger},
               {"created_by", run.created_by},

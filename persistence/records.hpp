@@ -2,6 +2,8 @@
 // epoch (0 where the API shows null); the HTTP layer formats them.
 #pragma once
 
+#include "persistence/environment_status.hpp"
+#include "persistence/job_type.hpp"
 #include "persistence/run_states.hpp"
 
 #include <cstdint>
@@ -29,7 +31,7 @@ struct environment_record {
   std::string id;          // the alias users see
   std::string display_name;
   std::string parent;      // empty for main
-  std::string status;      // "ready" or "creating" on disk
+  environment_status status = environment_status::ready;  // or creating
   int64_t generation = 1;  // current generation directory
   int64_t created_at = 0;
 };
@@ -38,7 +40,7 @@ struct job_record {
   int64_t id = 0;
   std::string org_id;
   std::string name;
-  std::string type;        // create_environment | sync_environments
+  job_type type = job_type::sync_environments;
   std::string base_environment;
   std::string target_environment; // the new environment for create
   std::string display_name;       // create only
@@ -84,7 +86,7 @@ struct run_record {
   int64_t job_id = 0;
   std::string org_id;
   std::string name;
-  std::string type;
+  job_type type = job_type::sync_environments;
   run_status status = run_status::queued;
   std::string trigger;     // manual | schedule
   std::string created_by;
@@ -133,7 +135,7 @@ struct run_progress {
 struct unfinished_run {
   int64_t run_id = 0;
   run_status status = run_status::queued;  // queued | running
-  std::string type;
+  job_type type = job_type::sync_environments;
   std::string base_environment;
   std::string target_environment;
 };

@@ -24,7 +24,7 @@ job_record recurring_job(const std::string& org) {
   job_record job;
   job.org_id = org;
   job.name = "nightly";
-  job.type = "sync_environments";
+  job.type = job_type::sync_environments;
   job.base_environment = "main";
   job.target_environment = "staging";
   job.schedule_json = R"({"kind":"interval","every_seconds":1})";

@@ -60,7 +60,7 @@ TEST_CASE("a stored status this version does not know fails the read, "
     new_run run;
     run.job.org_id = "acme";
     run.job.name = "sync";
-    run.job.type = "sync_environments";
+    run.job.type = job_type::sync_environments;
     run.job.base_environment = "main";
     run.job.target_environment = "staging";
     run.job.state = "once";
