@@ -8,7 +8,9 @@ persistence::job_record job_record_of(const job_spec& spec,
   job.id = spec.job_id;
   job.org_id = org_id;
   job.name = spec.name;
-  job.type = spec.type;
+  // Only a checked spec (check_job) or a stored job becomes a record: both
+  // have a type; value() throws rather than store a guess.
+  job.type = spec.type.value();
   job.base_environment = spec.base_environment;
   job.target_environment = spec.target_environment;
   job.display_name = spec.display_name;
@@ -26,7 +28,7 @@ persistence::environment_record new_environment_of(const job_spec& spec,
   env.display_name = spec.display_name.empty() ? spec.target_environment
                                                : spec.display_name;
   env.parent = spec.base_environment;
-  env.status = "creating";
+  env.status = persistence::environment_status::creating;
   return env;
 }
 
@@ -38,8 +40,8 @@ persistence::run_record run_record_of(const job_spec& spec,
   run.job_id = created.job_id;
   run.org_id = org_id;
   run.name = spec.name;
-  run.type = spec.type;
-  run.status = "running";
+  run.type = spec.type.value();
+  run.status = persistence::run_status::running;
   run.trigger = spec.trigger;
   run.created_by = spec.created_by;
   run.base_environment = spec.base_environment;

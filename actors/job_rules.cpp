@@ -110,9 +110,9 @@ bool is_valid_environment_id(const std::string& id) {
 }
 
 api_error check_job(const job_spec& spec, const environment_parents& tree) {
-  if (spec.type == sync_environments_type)
+  if (spec.type == persistence::job_type::sync_environments)
     return check_sync(spec, tree);
-  if (spec.type == create_environment_type)
+  if (spec.type == persistence::job_type::create_environment)
     return check_create(spec, tree);
   return make_error(error_code::invalid_field,
                     "type must be create_environment or sync_environments.",

@@ -6,15 +6,15 @@
 #pragma once
 
 #include "actors/api_error.hpp"
+#include "persistence/job_type.hpp"
 #include "scheduler/schedule.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
 
 namespace downhill {
 
-inline constexpr const char* create_environment_type = "create_environment";
-inline constexpr const char* sync_environments_type = "sync_environments";
 inline constexpr const char* main_environment_id = "main";
 
 /// What a user asks for. For create_environment, `target_environment` is
@@ -24,7 +24,8 @@ inline constexpr const char* main_environment_id = "main";
 struct job_spec {
   int64_t job_id = 0;  // set for runs of an existing (recurring) job
   std::string name;
-  std::string type;
+  /// Empty: the request named no known type (check_job refuses it).
+  std::optional<persistence::job_type> type;
   std::string base_environment;
   std::string target_environment;
   std::string display_name;

@@ -26,7 +26,8 @@ struct environment_view {
   std::string id;
   std::string display_name;
   std::string parent;  // empty for main
-  std::string status;  // ready | locked | creating
+  persistence::environment_status status =
+    persistence::environment_status::ready;
   int64_t created_at = 0;
   int64_t locked_by_run = 0;
 };
@@ -62,7 +63,7 @@ struct task_log {
 /// How a task ended: succeeded, failed (with a message) or cancelled.
 struct task_outcome {
   int32_t task = 0;
-  std::string status;
+  persistence::task_status status = persistence::task_status::succeeded;
   std::string message;
 };
 
@@ -166,11 +167,21 @@ typename Inspector::result_type inspect(Inspector& f, api_error& x) {
            x.run_id);
 }
 
+/// The optional type travels as a flag and a value (CAF 0.17 cannot inspect
+/// a std::optional; it serializes the enum through its underlying integer).
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_spec& x) {
-  return f(caf::meta::type_name("job_spec"), x.job_id, x.name, x.type,
+  bool has_type = x.type.has_value();
+  auto type = x.type.value_or(persistence::job_type::sync_environments);
+  auto load = [&]() -> caf::error {
+    x.type = has_type ? std::optional<persistence::job_type>{type}
+                      : std::nullopt;
+    return caf::none;
+  };
+  return f(caf::meta::type_name("job_spec"), x.job_id, x.name, has_type, type,
            x.base_environment, x.target_environment, x.display_name,
-           x.schedule, x.trigger, x.created_by);
+           x.schedule, x.trigger, x.created_by,
+           caf::meta::load_callback(load));
 }
 
 template <class Inspector>
@@ -253,12 +264,22 @@ typename Inspector::result_type inspect(Inspector& f, log_record& x) {
            x.message, x.at);
 }
 
+/// CAF 0.17 cannot inspect a std::optional: the status travels as a flag
+/// and a value (CAF serializes the enum through its underlying integer).
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_progress& x) {
+  bool status_changed = x.status.has_value();
+  auto status = x.status.value_or(run_status::queued);
+  auto load = [&]() -> caf::error {
+    x.status = status_changed ? std::optional<run_status>{status}
+                              : std::nullopt;
+    return caf::none;
+  };
   return f(caf::meta::type_name("run_progress"), x.run_id, x.logs, x.tasks,
-           x.status, x.started_at, x.finished_at, x.environment_key,
+           status_changed, status, x.started_at, x.finished_at, x.environment_key,
            x.switch_generation, x.mark_environment_ready,
-           x.delete_environment, x.close_open_tasks);
+           x.delete_environment, x.close_open_tasks,
+           caf::meta::load_callback(load));
 }
 
 template <class Inspector>

@@ -19,6 +19,8 @@ namespace downhill {
 namespace {
 
 using org_pointer = org_actor::stateful_pointer<org_state>;
+using persistence::environment_status;
+using persistence::run_status;
 
 environment_parents parents_of(const org_state& st) {
   environment_parents tree;
@@ -46,12 +48,12 @@ api_error environment_locked(const std::string& env, int64_t run_id) {
   return e;
 }
 
-std::string status_of(const org_state& st,
-                      const persistence::environment_record& env) {
-  if (env.status == "creating")
-    return "creating";
+environment_status status_of(const org_state& st,
+                             const persistence::environment_record& env) {
+  if (env.status == environment_status::creating)
+    return environment_status::creating;
   if (st.active && st.active->target == env.id)
-    return "locked";
+    return environment_status::locked;
   return env.status;
 }
 
@@ -61,15 +63,15 @@ persistence::new_run make_new_run(const org_state& st, const job_spec& spec) {
   run.trigger = spec.trigger;
   run.created_by = spec.created_by;
   run.task_names = {database_task_name, index_task_name};
-  run.status = "running";  // started as soon as its rows exist
-  if (spec.type == create_environment_type) {
+  run.status = run_status::running;  // started as soon as its rows exist
+  if (spec.type == persistence::job_type::create_environment) {
     run.creates_environment = true;
     run.new_environment = new_environment_of(spec, st.org_id);
   }
   return run;
 }
 
-void release_run(org_pointer self, const std::string& status);
+void release_run(org_pointer self, bool succeeded);
 void start_next_queued(org_pointer self);
 
 /// Ends a run that never started: failed, with an error line saying why.
@@ -77,7 +79,7 @@ void fail_queued_run(org_pointer self, int64_t run_id,
                      const std::string& why) {
   persistence::run_progress failed;
   failed.run_id = run_id;
-  failed.status = "failed";
+  failed.status = run_status::failed;
   failed.finished_at = now_ms();
   failed.logs.push_back({0, "", "error",
                          "This scheduled run cannot start: " + why
@@ -100,12 +102,12 @@ void server_log(const org_state& st, log_level level, const std::string& line) {
 
 /// The final progress of a run that never started (or whose actor is
 /// gone): its status, one log line saying why, its open tasks closed.
-persistence::run_progress unstarted_end(int64_t run_id, std::string status,
+persistence::run_progress unstarted_end(int64_t run_id, run_status status,
                                         std::string level,
                                         std::string message) {
   persistence::run_progress end;
   end.run_id = run_id;
-  end.status = std::move(status);
+  end.status = status;
   end.finished_at = now_ms();
   end.close_open_tasks = true;
   end.logs.push_back({0, "", std::move(level), std::move(message), now_ms()});
@@ -136,7 +138,7 @@ void cancel_queued(org_pointer self, queue_iterator i, const std::string& why,
   // nothing else, so nothing else can stop it in between.
   self
     ->request(st.svc->writer, caf::infinite, persist_atom::value,
-              unstarted_end(run_id, "cancelled", "warning",
+              unstarted_end(run_id, run_status::cancelled, "warning",
                             "This run was cancelled before it started: " + why),
               durable_atom::value)
     .await([=](api_error& error) mutable { promise.deliver(std::move(error)); },
@@ -206,7 +208,7 @@ void start_run(org_pointer self, const job_spec& spec,
   // This actor owns every environment's current generation: it commits
   // each switch and publishes it (make_current).
   plan.base_generation = base.generation;
-  if (spec.type == create_environment_type) {
+  if (spec.type == persistence::job_type::create_environment) {
     plan.creates_environment = true;
     plan.target_key = created.new_environment_key;
     plan.new_generation = 1;
@@ -281,13 +283,14 @@ void take_over_runs(org_pointer self,
       continue;
     }
     auto end = unstarted_end(
-      left.run_id, "interrupted", "error",
-      "The organization's actor stopped unexpectedly while this run was "
-        + left.status
+      left.run_id, run_status::interrupted, "error",
+      std::string{"The organization's actor stopped unexpectedly while "
+                  "this run was "}
+        + to_string(left.status)
         + ". Nothing of it was applied: the target environment keeps its "
           "previous data (a new environment is not created).");
     auto target = st.environments.find(left.target_environment);
-    if (left.status == "running" && target != st.environments.end()) {
+    if (left.status == run_status::running && target != st.environments.end()) {
       auto& env = target->second;
       // Exactly the directory the run was building, as its org actor
       // registered it at start. None registered: its actor never started,
@@ -295,7 +298,7 @@ void take_over_runs(org_pointer self,
       // anyway). Never "current generation + 1": a sync's number is not
       // always that (generation_numbers.hpp).
       auto files = st.svc->runs.files(left.run_id);
-      if (env.status == "creating") {
+      if (env.status == environment_status::creating) {
         end.environment_key = env.key;
         end.delete_environment = true;
         leftovers.push_back(st.svc->layout.environment_dir(env.key));
@@ -322,14 +325,15 @@ void on_run_down(org_pointer self, const caf::down_msg& down) {
   if (!st.active
       || down.source != caf::actor_cast<caf::actor_addr>(st.active->handle))
     return; // a run actor that had ended its run
-  auto status = st.active->adopted ? "interrupted" : "failed";
+  auto status = st.active->adopted ? run_status::interrupted
+                                    : run_status::failed;
   auto failed = unstarted_end(st.active->run_id, status, "error",
                               "The run stopped unexpectedly ("
                                 + caf::to_string(down.reason)
                                 + "); its changes were discarded.");
   auto target = st.environments.find(st.active->target);
   if (target != st.environments.end()
-      && target->second.status == "creating") {
+      && target->second.status == environment_status::creating) {
     // The key is never reused.
     failed.environment_key = target->second.key;
     failed.delete_environment = true;
@@ -339,7 +343,7 @@ void on_run_down(org_pointer self, const caf::down_msg& down) {
   // next run starts is safe (remove_leftovers).
   remove_leftovers(self, {st.svc->runs.files(st.active->run_id)});
   self->send(st.svc->writer, persist_atom::value, std::move(failed));
-  release_run(self, "failed");
+  release_run(self, false);
 }
 
 /// Test-only (fault_injection.hpp): this actor stops with a run under way
@@ -389,7 +393,7 @@ caf::result<submit_reply> on_submit(org_pointer self, const job_spec& spec) {
       // this actor stops, and its successor ends the run interrupted
       // (take_over_runs); the caller does not wait in vain meanwhile.
       promise.deliver(submit_reply{{}, reply.run.job_id, reply.run.run_id});
-      if (spec.type == create_environment_type) {
+      if (spec.type == persistence::job_type::create_environment) {
         auto env = new_environment_of(spec, st.org_id);
         env.key = reply.run.new_environment_key;
         env.created_at = now_ms();
@@ -461,7 +465,7 @@ void on_fire(org_pointer self, const job_spec& spec) {
         on_error);
     return;
   }
-  run.status = "queued";
+  run.status = run_status::queued;
   self->request(st.svc->writer, caf::infinite, create_atom::value, run)
     .await(
       [=](created_run_reply& reply) {
@@ -498,7 +502,9 @@ std::vector<environment_view> on_list(org_pointer self) {
     auto status = status_of(st, env);
     result.push_back({id, env.display_name, env.parent, status,
                       env.created_at,
-                      st.active && status != "ready" ? st.active->run_id : 0});
+                      st.active && status != environment_status::ready
+                        ? st.active->run_id
+                        : 0});
   }
   return result;
 }
@@ -652,7 +658,7 @@ caf::result<api_error> on_switch(org_pointer self,
   if (!st.active || st.active->run_id != progress.run_id)
     return make_error(error_code::not_running, "Not the active run.");
   auto generation = progress.switch_generation;
-  auto status = progress.status;
+  bool succeeded = progress.status == run_status::succeeded;
   auto promise = self->make_response_promise<api_error>();
   commit_end(self, progress, [=](api_error error) mutable {
     auto& st = self->state;
@@ -671,7 +677,7 @@ caf::result<api_error> on_switch(org_pointer self,
     if (inject_fault("release-throw"))
       throw std::runtime_error("injected fault release-throw");
     if (st.active)
-      release_run(self, status);
+      release_run(self, succeeded);
   });
   return promise;
 }
@@ -681,14 +687,14 @@ caf::result<api_error> on_end(org_pointer self,
   auto& st = self->state;
   if (!st.active || st.active->run_id != progress.run_id)
     return make_error(error_code::not_running, "Not the active run.");
-  auto status = progress.status;
+  bool succeeded = progress.status == run_status::succeeded;
   auto promise = self->make_response_promise<api_error>();
   commit_end(self, progress, [=](api_error error) mutable {
     promise.deliver(std::move(error));
     // Released even if its status could not be written (start-up recovery
     // then marks it interrupted).
     if (self->state.active)
-      release_run(self, status);
+      release_run(self, succeeded);
   });
   return promise;
 }
@@ -734,15 +740,15 @@ namespace {
 
 /// The active run has ended: unlock its target, make a new environment
 /// ready (or forget it, if its Create did not succeed), start what waits.
-void release_run(org_pointer self, const std::string& status) {
+void release_run(org_pointer self, bool succeeded) {
   auto& st = self->state;
   auto target = st.active->target;
   st.svc->runs.remove(st.active->run_id);
   st.active.reset();
   auto i = st.environments.find(target);
-  if (i != st.environments.end() && i->second.status == "creating") {
-    if (status == "succeeded") {
-      i->second.status = "ready";
+  if (i != st.environments.end() && i->second.status == environment_status::creating) {
+    if (succeeded) {
+      i->second.status = environment_status::ready;
     } else {
       st.svc->guards.forget(i->second.key);
       st.environments.erase(i);

@@ -13,6 +13,8 @@ namespace downhill {
 namespace {
 
 using run_pointer = run_actor::stateful_pointer<run_state>;
+using persistence::run_status;
+using persistence::task_status;
 
 /// How often a run's changes are handed to the writer.
 constexpr auto persist_interval = std::chrono::milliseconds(50);
@@ -72,7 +74,7 @@ void set_task(run_pointer self, int32_t task) {
 
 void persist_pending(run_pointer self) {
   auto& pending = self->state.pending;
-  if (pending.logs.empty() && pending.tasks.empty() && pending.status.empty()
+  if (pending.logs.empty() && pending.tasks.empty() && !pending.status
       && pending.started_at == 0)
     return;
   pending.run_id = self->state.plan.run_id;
@@ -103,16 +105,16 @@ void report_end(run_pointer self) {
                    + caf::to_string(err)
                    + "); it waits for the organization's new actor");
         st.orphaned = true;
-        st.final_report->status = "interrupted";
-        st.info.status = "interrupted";
+        st.final_report->status = run_status::interrupted;
+        st.info.status = run_status::interrupted;
       });
 }
 
 /// The run's final status, persisted durably, then the org actor is told.
-void end_run(run_pointer self, std::string status) {
+void end_run(run_pointer self, run_status status) {
   auto& st = self->state;
   if (st.orphaned)
-    status = "interrupted";
+    status = run_status::interrupted;
   st.pending.run_id = st.plan.run_id;
   st.pending.status = status;
   st.pending.finished_at = now_ms();
@@ -135,7 +137,7 @@ void start_commit(run_pointer self) {
   persistence::run_progress final_progress = std::move(st.pending);
   st.pending = persistence::run_progress{};
   final_progress.run_id = st.plan.run_id;
-  final_progress.status = "succeeded";
+  final_progress.status = run_status::succeeded;
   final_progress.finished_at = now_ms();
   final_progress.environment_key = st.plan.target_key;
   final_progress.switch_generation = st.plan.new_generation;
@@ -147,10 +149,10 @@ void on_task_done(run_pointer self, const task_outcome& outcome) {
   auto& st = self->state;
   auto& task = st.tasks[outcome.task];
   task.status = outcome.status;
-  if (outcome.status == "succeeded") {
+  if (outcome.status == task_status::succeeded) {
     task.percent = 100;
     add_log(self, outcome.task, "info", completion_message(outcome.task));
-  } else if (outcome.status == "failed") {
+  } else if (outcome.status == task_status::failed) {
     st.failed = true;
     add_log(self, outcome.task, "error", outcome.message);
     st.cancel->store(true); // no point finishing the other task
@@ -174,14 +176,14 @@ void on_task_done(run_pointer self, const task_outcome& outcome) {
 void on_switched(run_pointer self, const api_error& error) {
   auto& st = self->state;
   if (!error) {
-    st.info.status = "succeeded";
+    st.info.status = run_status::succeeded;
     st.info.finished_at = now_ms();
     publish_summary(self, true);
     self->quit();
     return;
   }
   add_log(self, database_task, "error", error.message);
-  end_run(self, st.orphaned ? "interrupted" : "failed");
+  end_run(self, st.orphaned ? run_status::interrupted : run_status::failed);
 }
 
 /// The discard step is done: the run ends as its tasks and requests say.
@@ -190,11 +192,12 @@ void on_discarded(run_pointer self, const api_error& error) {
   if (error)
     add_log(self, database_task, "error", error.message);
   if (st.orphaned)
-    end_run(self, "interrupted");
+    end_run(self, run_status::interrupted);
   else if (st.cancel_requested && !st.failed && !error)
-    end_run(self, st.shutting_down ? "interrupted" : "cancelled");
+    end_run(self, st.shutting_down ? run_status::interrupted
+                                    : run_status::cancelled);
   else
-    end_run(self, "failed");
+    end_run(self, run_status::failed);
 }
 
 } // namespace
@@ -216,7 +219,8 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
   self->attach_functor([cancel = st.cancel] { cancel->store(true); });
   const char* names[] = {database_task_name, index_task_name};
   for (int32_t i = 0; i < 2; ++i) {
-    st.tasks[i] = {st.plan.task_ids.at(i), names[i], "running", "", 0};
+    st.tasks[i] = {st.plan.task_ids.at(i), names[i], task_status::running, "",
+                  0};
     st.logged[i] = {"", -1};
     if (!st.plan.recorded_running)
       set_task(self, i);
@@ -224,7 +228,7 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
   st.info = st.plan.info;
   st.info.started_at = st.info.created_at;
   if (!st.plan.recorded_running) {
-    st.pending.status = "running";
+    st.pending.status = run_status::running;
     st.pending.started_at = st.info.started_at = now_ms();
   }
   auto snapshot = std::make_shared<persistence::base_snapshot>(
@@ -303,7 +307,7 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
       st.orphaned = true;
       if (st.final_report) {
         // Ended already; only the report was lost with the old org actor.
-        st.final_report->status = "interrupted";
+        st.final_report->status = run_status::interrupted;
         report_end(self);
         return;
       }

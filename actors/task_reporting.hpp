@@ -34,13 +34,17 @@ inline std::string describe_failure(const std::exception& e) {
 inline void report_end(caf::blocking_actor* self, const run_actor& run,
                        const task_inputs& in, bool complete) {
   self->send(run, done_atom::value,
-             task_outcome{in.index, complete ? "succeeded" : "cancelled", ""});
+             task_outcome{in.index,
+                          complete ? persistence::task_status::succeeded
+                                   : persistence::task_status::cancelled,
+                          ""});
 }
 
 inline void report_failure(caf::blocking_actor* self, const run_actor& run,
                            const task_inputs& in, const std::exception& e) {
   self->send(run, done_atom::value,
-             task_outcome{in.index, "failed", describe_failure(e)});
+             task_outcome{in.index, persistence::task_status::failed,
+                          describe_failure(e)});
 }
 
 } // namespace downhill

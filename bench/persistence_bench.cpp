@@ -102,8 +102,8 @@ run_record read_run(statement& s) {
   r.job_id = s.int_column(1);
   r.org_id = s.text_column(2);
   r.name = s.text_column(3);
-  r.type = s.text_column(4);
-  r.status = s.text_column(5);
+  r.type = job_type_from_string(s.text_column(4)).value();
+  r.status = run_status_from_string(s.text_column(5)).value();
   r.trigger = s.text_column(6);
   r.created_by = s.text_column(7);
   r.base_environment = s.text_column(8);
@@ -138,7 +138,9 @@ std::vector<run_record> list_runs_n_plus_1(string_keyed_cache& cache,
     tasks.bind(1, run.id);
     while (tasks.step())
       run.tasks.push_back({tasks.int_column(0), tasks.text_column(1),
-                           tasks.text_column(2), tasks.text_column(3),
+                           task_status_from_string(tasks.text_column(2))
+                             .value(),
+                           tasks.text_column(3),
                            tasks.int_column(4)});
     tasks.reset();
   }
@@ -157,7 +159,8 @@ std::vector<run_record> list_runs_subquery(statement& list,
       result.push_back(read_run(list));
     if (!list.is_null(16))
       result.back().tasks.push_back({list.int_column(16), list.text_column(17),
-                                     list.text_column(18),
+                                     task_status_from_string(
+                                       list.text_column(18)).value(),
                                      list.text_column(19),
                                      list.int_column(20)});
   }
@@ -196,7 +199,7 @@ void fill_control_plane(const fs::path& file, int runs, int tasks_per_run) {
     new_run run;
     run.job.org_id = i % 2 ? "globex" : "acme";
     run.job.name = "nightly";
-    run.job.type = "sync_environments";
+    run.job.type = job_type::sync_environments;
     run.job.base_environment = "main";
     run.job.target_environment = "staging";
     run.job.schedule_json = R"({"kind":"now"})";
@@ -206,14 +209,14 @@ void fill_control_plane(const fs::path& file, int runs, int tasks_per_run) {
     run.created_by = "alice";
     for (int t = 0; t < tasks_per_run; ++t)
       run.task_names.push_back("task " + std::to_string(t));
-    run.status = "running";
+    run.status = run_status::running;
     auto created = db.insert_run(run, 1000 + i);
     run_progress p;
     p.run_id = created.run_id;
-    p.status = "succeeded";
+    p.status = run_status::succeeded;
     p.finished_at = 2000 + i;
     for (auto id : created.task_ids)
-      p.tasks.push_back({id, "", "succeeded", "clone", 100});
+      p.tasks.push_back({id, "", task_status::succeeded, "clone", 100});
     p.logs.push_back({1, "", "info", "done", 2000 + i});
     db.apply(p);
   }

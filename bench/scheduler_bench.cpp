@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
       recurring_job job;
       job.spec.job_id = i + 1;
       job.spec.name = "bench";
-      job.spec.type = "sync_environments";
+      job.spec.type = persistence::job_type::sync_environments;
       job.spec.schedule.what = scheduler::schedule::kind::interval;
       job.spec.schedule.every_seconds = 10;
       job.org_id = "bench";

@@ -29,10 +29,10 @@ scheduler::schedule schedule_of(const json& body) {
 
 /// The field that names a job's target: a Create names the new
 /// environment. None for a type that is not a job type.
-const char* target_field(const std::string& type) {
-  if (type == sync_environments_type)
+const char* target_field(std::optional<persistence::job_type> type) {
+  if (type == persistence::job_type::sync_environments)
     return "target_environment";
-  if (type == create_environment_type)
+  if (type == persistence::job_type::create_environment)
     return "new_environment";
   return nullptr;
 }
@@ -43,7 +43,8 @@ job_spec parse_job(const api_request& r) {
   auto body = parse_object(r.body);
   job_spec spec;
   spec.name = required_string(body, "name", 200);
-  spec.type = required_string(body, "type", 64);
+  spec.type = persistence::job_type_from_string(
+    required_string(body, "type", 64));
   spec.trigger = "manual";
   spec.created_by = r.caller.user;
   // Which fields follow depends on the type. An unknown type has none:
@@ -53,7 +54,7 @@ job_spec parse_job(const api_request& r) {
     return spec;
   spec.base_environment = required_string(body, "base_environment", 63);
   spec.target_environment = required_string(body, target, 63);
-  if (spec.type == create_environment_type)
+  if (spec.type == persistence::job_type::create_environment)
     spec.display_name = optional_string(body, "display_name", 100);
   spec.schedule = schedule_of(body);
   return spec;

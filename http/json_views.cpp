@@ -23,7 +23,7 @@ json environment_json(const environment_view& env) {
   json out{{"id", env.id},
            {"display_name", env.display_name},
            {"parent", env.parent.empty() ? json(nullptr) : json(env.parent)},
-           {"status", env.status},
+           {"status", to_string(env.status)},
            {"created_at", time_json(env.created_at)}};
   if (env.locked_by_run != 0)
     out["run_id"] = std::to_string(env.locked_by_run);
@@ -60,7 +60,7 @@ json item_json(const persistence::named_item& item) {
 json job_json(const persistence::job_record& job) {
   json out{{"id", std::to_string(job.id)},
            {"name", job.name},
-           {"type", job.type},
+           {"type", to_string(job.type)},
            {"base_environment", job.base_environment},
            {"schedule", stored_document(job.schedule_json)},
            {"created_by", job.created_by},
@@ -68,7 +68,7 @@ json job_json(const persistence::job_record& job) {
            {"latest_run_id", job.latest_run_id == 0
                                ? json(nullptr)
                                : json(std::to_string(job.latest_run_id))}};
-  if (job.type == create_environment_type) {
+  if (job.type == persistence::job_type::create_environment) {
     out["new_environment"] = job.target_environment;
     out["display_name"] = job.display_name.empty() ? job.target_environment
                                                    : job.display_name;

@@ -291,12 +291,55 @@ const std::vector<named_sql>& control_plane_sql() {
 #undef DOWNHILL_TASK_COLUMNS
 #undef DOWNHILL_JOB_COLUMNS
 
+/// A state name no table row holds (written by a newer version, or
+/// damaged) fails the read with a storage error naming it, instead of
+/// showing or acting on a guess: the request that read it answers
+/// `internal`, and start-up stops with the message.
+[[noreturn]] void unknown_state(const char* column, const std::string& name) {
+  throw storage_error(11 /* SQLITE_CORRUPT */,
+                      std::string{"unknown "} + column + " '" + name
+                        + "' in the control plane");
+}
+
+run_status read_run_status(statement& s, int column) {
+  auto name = s.text_column(column);
+  auto status = run_status_from_string(name);
+  if (!status)
+    unknown_state("runs.status", name);
+  return *status;
+}
+
+task_status read_task_status(statement& s, int column) {
+  auto name = s.text_column(column);
+  auto status = task_status_from_string(name);
+  if (!status)
+    unknown_state("tasks.status", name);
+  return *status;
+}
+
+/// Only ready and creating are stored; locked is shown, never written.
+environment_status read_environment_status(statement& s, int column) {
+  auto name = s.text_column(column);
+  auto status = environment_status_from_string(name);
+  if (!status || *status == environment_status::locked)
+    unknown_state("environments.status", name);
+  return *status;
+}
+
+job_type read_job_type(statement& s, int column) {
+  auto name = s.text_column(column);
+  auto type = job_type_from_string(name);
+  if (!type)
+    unknown_state("jobs.type", name);
+  return *type;
+}
+
 job_record read_job(statement& s) {
   job_record j;
   j.id = s.int_column(0);
   j.org_id = s.text_column(1);
   j.name = s.text_column(2);
-  j.type = s.text_column(3);
+  j.type = read_job_type(s, 3);
   j.base_environment = s.text_column(4);
   j.target_environment = s.text_column(5);
   j.display_name = s.text_column(6);
@@ -319,8 +362,8 @@ run_record read_run(statement& s) {
   r.job_id = s.int_column(1);
   r.org_id = s.text_column(2);
   r.name = s.text_column(3);
-  r.type = s.text_column(4);
-  r.status = s.text_column(5);
+  r.type = read_job_type(s, 4);
+  r.status = read_run_status(s, 5);
   r.trigger = s.text_column(6);
   r.created_by = s.text_column(7);
   r.base_environment = s.text_column(8);
@@ -346,7 +389,7 @@ std::vector<run_record> read_runs_with_tasks(statement& s) {
     constexpr int t = first_task_column;
     if (!s.is_null(t))
       result.back().tasks.push_back({s.int_column(t), s.text_column(t + 1),
-                                     s.text_column(t + 2),
+                                     read_task_status(s, t + 2),
                                      s.text_column(t + 3),
                                      s.int_column(t + 4)});
   }
@@ -427,7 +470,8 @@ environment_record control_plane::insert_org(const org_record& org,
     statement_use add{statements_[sql::insert_org]};
     add->bind(1, org.id).bind(2, org.name).bind(3, org.created_at).run();
   }
-  environment_record main_env{main_key, org.id, "main", "main", "", "ready", 1,
+  environment_record main_env{main_key, org.id, "main", "main", "",
+                              environment_status::ready, 1,
                               org.created_at};
   {
     statement_use add{statements_[sql::insert_main_environment]};
@@ -467,7 +511,8 @@ std::vector<environment_record> control_plane::list_environments() {
   while (list->step())
     result.push_back({list->int_column(0), list->text_column(1),
                       list->text_column(2), list->text_column(3),
-                      list->text_column(4), list->text_column(5),
+                      list->text_column(4),
+                      read_environment_status(*list, 5),
                       list->int_column(6), list->int_column(7)});
   return result;
 }
@@ -499,16 +544,19 @@ created_run control_plane::insert_run(const new_run& run, int64_t now) {
   }
   {
     statement_use add{statements_[sql::insert_run]};
-    add->bind(1, created.job_id).bind(2, run.job.org_id).bind(3, run.status);
+    add->bind(1, created.job_id).bind(2, run.job.org_id);
+    add->bind(3, to_string(run.status));
     add->bind(4, run.trigger).bind(5, run.created_by).bind(6, now);
-    add->bind(7, run.status == "running" ? now : int64_t{0}).run();
+    add->bind(7, run.status == run_status::running ? now : int64_t{0}).run();
     created.run_id = db_.last_insert_rowid();
   }
   int64_t position = 0;
   for (auto& name : run.task_names) {
     statement_use add{statements_[sql::insert_task]};
     add->bind(1, created.run_id).bind(2, position++).bind(3, name);
-    add->bind(4, run.status == "running" ? "running" : "pending").run();
+    add->bind(4, to_string(run.status == run_status::running
+                             ? task_status::running
+                             : task_status::pending)).run();
     created.task_ids.push_back(db_.last_insert_rowid());
   }
   tx.commit();
@@ -542,12 +590,13 @@ void control_plane::apply(const run_progress& p) {
   }
   for (auto& task : p.tasks) {
     statement_use set{statements_[sql::set_task]};
-    set->bind(1, task.status).bind(2, task.phase).bind(3, task.percent);
+    set->bind(1, to_string(task.status)).bind(2, task.phase);
+    set->bind(3, task.percent);
     set->bind(4, task.id).bind(5, p.run_id).run();
   }
-  if (!p.status.empty()) {
+  if (p.status) {
     statement_use set{statements_[sql::set_run_status]};
-    set->bind(1, p.status).bind(2, p.run_id).run();
+    set->bind(1, to_string(*p.status)).bind(2, p.run_id).run();
   }
   if (p.started_at != 0) {
     statement_use set{statements_[sql::set_run_started]};
@@ -620,7 +669,7 @@ std::optional<job_record> control_plane::get_job(const std::string& org_id,
 
 int64_t control_plane::insert_job(const job_record& j) {
   statement_use add{statements_[sql::insert_job]};
-  add->bind(1, j.org_id).bind(2, j.name).bind(3, j.type);
+  add->bind(1, j.org_id).bind(2, j.name).bind(3, to_string(j.type));
   add->bind(4, j.base_environment).bind(5, j.target_environment);
   add->bind(6, j.display_name).bind(7, j.schedule_json).bind(8, j.state);
   add->bind(9, j.created_by).bind(10, j.created_at).bind(11, j.next_run_at);
@@ -645,8 +694,8 @@ control_plane::unfinished_runs(const std::string& org_id) {
   list->bind(1, org_id);
   std::vector<unfinished_run> result;
   while (list->step())
-    result.push_back({list->int_column(0), list->text_column(1),
-                      list->text_column(2), list->text_column(3),
+    result.push_back({list->int_column(0), read_run_status(*list, 1),
+                      read_job_type(*list, 2), list->text_column(3),
                       list->text_column(4)});
   return result;
 }
@@ -695,7 +744,7 @@ control_plane::interrupt_unfinished_runs(int64_t now) {
   for (auto& run : result) {
     run_progress p;
     p.run_id = run.run_id;
-    p.status = "interrupted";
+    p.status = run_status::interrupted;
     p.finished_at = now;
     p.logs.push_back({0, "", "error",
                       "The server stopped while this run was in progress. "

@@ -28,7 +28,7 @@ struct new_run {
   std::string trigger;
   std::string created_by;
   std::vector<std::string> task_names;
-  std::string status = "queued";
+  run_status status = run_status::queued;  // queued | running
   /// Create Environment: the new environment's row (status creating).
   bool creates_environment = false;
   environment_record new_environment;

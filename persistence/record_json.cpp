@@ -27,7 +27,7 @@ json run_json(const run_record& run, int64_t now) {
   for (auto& t : run.tasks)
     tasks.push_back({{"id", std::to_string(t.id)},
                      {"name", t.name},
-                     {"status", t.status},
+                     {"status", to_string(t.status)},
                      {"phase", t.phase.empty() ? json(nullptr) : json(t.phase)},
                      {"percent", t.percent}});
   int64_t elapsed = 0;
@@ -36,8 +36,8 @@ json run_json(const run_record& run, int64_t now) {
   return json{{"id", std::to_string(run.id)},
               {"job_id", std::to_string(run.job_id)},
               {"name", run.name},
-              {"type", run.type},
-              {"status", run.status},
+              {"type", to_string(run.type)},
+              {"status", to_string(run.status)},
               {"trigger", run.trigger},
               {"created_by", run.created_by},
               {"base_environment", run.base_environment},

@@ -2,7 +2,12 @@
 // epoch (0 where the API shows null); the HTTP layer formats them.
 #pragma once
 
+#include "persistence/environment_status.hpp"
+#include "persistence/job_type.hpp"
+#include "persistence/run_states.hpp"
+
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +31,7 @@ struct environment_record {
   std::string id;          // the alias users see
   std::string display_name;
   std::string parent;      // empty for main
-  std::string status;      // "ready" or "creating" on disk
+  environment_status status = environment_status::ready;  // or creating
   int64_t generation = 1;  // current generation directory
   int64_t created_at = 0;
 };
@@ -35,7 +40,7 @@ struct job_record {
   int64_t id = 0;
   std::string org_id;
   std::string name;
-  std::string type;        // create_environment | sync_environments
+  job_type type = job_type::sync_environments;
   std::string base_environment;
   std::string target_environment; // the new environment for create
   std::string display_name;       // create only
@@ -71,7 +76,7 @@ struct schedule_state {
 struct task_record {
   int64_t id = 0;
   std::string name;
-  std::string status;  // pending | running | succeeded | failed | cancelled
+  task_status status = task_status::pending;
   std::string phase;   // clone | snapshot | restore
   int64_t percent = 0;
 };
@@ -81,8 +86,8 @@ struct run_record {
   int64_t job_id = 0;
   std::string org_id;
   std::string name;
-  std::string type;
-  std::string status;
+  job_type type = job_type::sync_environments;
+  run_status status = run_status::queued;
   std::string trigger;     // manual | schedule
   std::string created_by;
   std::string base_environment;
@@ -111,7 +116,7 @@ struct run_progress {
   int64_t run_id = 0;
   std::vector<log_record> logs;
   std::vector<task_record> tasks;  // latest state of changed tasks
-  std::string status;              // empty: unchanged
+  std::optional<run_status> status;  // empty: unchanged
   int64_t started_at = 0;          // 0: unchanged
   int64_t finished_at = 0;         // 0: unchanged
   // The environment switch, committed with the run's final status so that
@@ -129,8 +134,8 @@ struct run_progress {
 /// organization's new actor ends the ones its predecessor left behind.
 struct unfinished_run {
   int64_t run_id = 0;
-  std::string status;  // queued | running
-  std::string type;
+  run_status status = run_status::queued;  // queued | running
+  job_type type = job_type::sync_environments;
   std::string base_environment;
   std::string target_environment;
 };

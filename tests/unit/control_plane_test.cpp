@@ -24,7 +24,7 @@ job_record recurring_job(const std::string& org) {
   job_record job;
   job.org_id = org;
   job.name = "nightly";
-  job.type = "sync_environments";
+  job.type = job_type::sync_environments;
   job.base_environment = "main";
   job.target_environment = "staging";
   job.schedule_json = R"({"kind":"interval","every_seconds":1})";
@@ -64,25 +64,25 @@ TEST_CASE("a run ended without its actor closes its open tasks and is no "
   run.trigger = "schedule";
   run.created_by = "scheduler";
   run.task_names = {"a", "b"};
-  run.status = "queued";
+  run.status = run_status::queued;
   auto created = db.insert_run(run, 5000);
   auto unfinished = db.unfinished_runs("acme");
   REQUIRE(unfinished.size() == 1);
   CHECK(unfinished[0].run_id == created.run_id);
-  CHECK(unfinished[0].status == "queued");
+  CHECK(unfinished[0].status == run_status::queued);
   CHECK(unfinished[0].target_environment == "staging");
   CHECK(db.unfinished_runs("globex").empty());
 
   run_progress end;
   end.run_id = created.run_id;
-  end.status = "cancelled";
+  end.status = run_status::cancelled;
   end.finished_at = 6000;
   end.close_open_tasks = true;
   db.apply(end);
   CHECK(db.unfinished_runs("acme").empty());
   auto stored = db.get_run("acme", created.run_id);
-  CHECK(stored->status == "cancelled");
+  CHECK(stored->status == run_status::cancelled);
   CHECK(stored->started_at == 0);
   for (auto& task : stored->tasks)
-    CHECK(task.status == "cancelled");
+    CHECK(task.status == task_status::cancelled);
 }

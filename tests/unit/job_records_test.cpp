@@ -12,7 +12,7 @@ job_spec nightly_sync() {
   job_spec spec;
   spec.job_id = 7;
   spec.name = "Nightly";
-  spec.type = sync_environments_type;
+  spec.type = persistence::job_type::sync_environments;
   spec.base_environment = "main";
   spec.target_environment = "staging";
   auto parsed = scheduler::parse_schedule(
@@ -31,7 +31,7 @@ TEST_CASE("a job's row carries every field and the stored schedule") {
   CHECK(row.id == 7);
   CHECK(row.org_id == "acme");
   CHECK(row.name == "Nightly");
-  CHECK(row.type == sync_environments_type);
+  CHECK(row.type == persistence::job_type::sync_environments);
   CHECK(row.base_environment == "main");
   CHECK(row.target_environment == "staging");
   CHECK(row.created_by == "alice");
@@ -70,7 +70,7 @@ TEST_CASE("a stored recurring job comes back as the spec its firings "
 
 TEST_CASE("a Create's environment and a run's record come from its spec") {
   job_spec spec;
-  spec.type = create_environment_type;
+  spec.type = persistence::job_type::create_environment;
   spec.name = "Create Preview";
   spec.base_environment = "main";
   spec.target_environment = "preview";
@@ -79,7 +79,7 @@ TEST_CASE("a Create's environment and a run's record come from its spec") {
   CHECK(env.id == "preview");
   CHECK(env.display_name == "preview");  // defaults to the alias
   CHECK(env.parent == "main");
-  CHECK(env.status == "creating");
+  CHECK(env.status == persistence::environment_status::creating);
   CHECK(env.org_id == "acme");
   spec.display_name = "Preview";
   CHECK(new_environment_of(spec, "acme").display_name == "Preview");
@@ -92,8 +92,8 @@ TEST_CASE("a Create's environment and a run's record come from its spec") {
   CHECK(run.id == 9);
   CHECK(run.job_id == 3);
   CHECK(run.name == "Create Preview");
-  CHECK(run.type == create_environment_type);
-  CHECK(run.status == "running");
+  CHECK(run.type == persistence::job_type::create_environment);
+  CHECK(run.status == persistence::run_status::running);
   CHECK(run.trigger == "manual");
   CHECK(run.created_by == "alice");
   CHECK(run.base_environment == "main");

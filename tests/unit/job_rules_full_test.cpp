@@ -18,8 +18,8 @@ scheduler::schedule daily() {
   return *parsed.value;
 }
 
-job_spec job(const std::string& type, const std::string& base,
-             const std::string& target) {
+job_spec job(std::optional<persistence::job_type> type,
+             const std::string& base, const std::string& target) {
   job_spec spec;
   spec.name = "x";
   spec.type = type;
@@ -35,7 +35,8 @@ TEST_CASE("a job of an unknown type is invalid_field type, before any other "
   for (auto type : {"drop_everything", "", "Sync_Environments"}) {
     INFO(type);
     // Unknown environments and a recurring schedule would break other rules.
-    auto spec = job(type, "nowhere", "main");
+    auto spec = job(persistence::job_type_from_string(type), "nowhere",
+                    "main");
     spec.schedule = daily();
     auto e = check_job(spec, tree);
     CHECK(e.code == error_code::invalid_field);
@@ -47,7 +48,7 @@ TEST_CASE("a job of an unknown type is invalid_field type, before any other "
 TEST_CASE("a recurring Create is invalid_schedule, before its other rules") {
   // Every other Create rule is broken too: the alias is invalid, taken
   // would be next, and the base does not exist.
-  auto spec = job(create_environment_type, "nowhere", "Not Valid");
+  auto spec = job(persistence::job_type::create_environment, "nowhere", "Not Valid");
   spec.schedule = daily();
   auto e = check_job(spec, tree);
   CHECK(e.code == error_code::invalid_schedule);
@@ -61,7 +62,7 @@ TEST_CASE("a recurring Create is invalid_schedule, before its other rules") {
 }
 
 TEST_CASE("a recurring sync follows the sync rules") {
-  auto spec = job(sync_environments_type, "main", "staging");
+  auto spec = job(persistence::job_type::sync_environments, "main", "staging");
   spec.schedule = daily();
   CHECK_FALSE(check_job(spec, tree));
   spec.target_environment = "main";
@@ -70,7 +71,7 @@ TEST_CASE("a recurring sync follows the sync rules") {
 
 TEST_CASE("a Create's rules come in order: alias, display name, base, "
           "name taken") {
-  auto spec = job(create_environment_type, "nowhere", "Not Valid");
+  auto spec = job(persistence::job_type::create_environment, "nowhere", "Not Valid");
   spec.display_name = std::string(101, 'x');
   auto e = check_job(spec, tree);
   CHECK(e.code == error_code::invalid_field);
@@ -92,14 +93,14 @@ TEST_CASE("a Create's rules come in order: alias, display name, base, "
 
 TEST_CASE("a sync's rules come in order: base, target, same, main, "
           "direction, parent") {
-  auto e = check_job(job(sync_environments_type, "nope", "nope2"), tree);
+  auto e = check_job(job(persistence::job_type::sync_environments, "nope", "nope2"), tree);
   CHECK(e.field == "base_environment");
-  e = check_job(job(sync_environments_type, "main", "nope2"), tree);
+  e = check_job(job(persistence::job_type::sync_environments, "main", "nope2"), tree);
   CHECK(e.field == "target_environment");
   // main into main: same_environment wins over main_as_target.
-  CHECK(check_job(job(sync_environments_type, "main", "main"), tree).code
+  CHECK(check_job(job(persistence::job_type::sync_environments, "main", "main"), tree).code
         == error_code::same_environment);
   // staging into main: main_as_target wins over child_to_parent.
-  CHECK(check_job(job(sync_environments_type, "staging", "main"), tree).code
+  CHECK(check_job(job(persistence::job_type::sync_environments, "staging", "main"), tree).code
         == error_code::main_as_target);
 }

@@ -18,7 +18,7 @@ const environment_parents tree{{"main", ""},
 job_spec sync(const std::string& base, const std::string& target) {
   job_spec spec;
   spec.name = "sync";
-  spec.type = sync_environments_type;
+  spec.type = persistence::job_type::sync_environments;
   spec.base_environment = base;
   spec.target_environment = target;
   return spec;
@@ -27,7 +27,7 @@ job_spec sync(const std::string& base, const std::string& target) {
 job_spec create(const std::string& base, const std::string& alias) {
   job_spec spec;
   spec.name = "create";
-  spec.type = create_environment_type;
+  spec.type = persistence::job_type::create_environment;
   spec.base_environment = base;
   spec.target_environment = alias;
   return spec;

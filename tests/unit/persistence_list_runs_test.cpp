@@ -21,7 +21,7 @@ job_record once_job(const std::string& org) {
   job_record job;
   job.org_id = org;
   job.name = "sync " + org;
-  job.type = "sync_environments";
+  job.type = job_type::sync_environments;
   job.base_environment = "main";
   job.target_environment = "staging";
   job.schedule_json = R"({"kind":"now"})";
@@ -39,13 +39,14 @@ void add_runs(control_plane& db, const std::string& org, int count) {
     run.created_by = "alice";
     for (int t = 0; t < i % 4; ++t)
       run.task_names.push_back("task " + std::to_string(t));
-    run.status = i % 2 ? "running" : "queued";
+    run.status = i % 2 ? run_status::running : run_status::queued;
     auto created = db.insert_run(run, 1000 + i);
     if (!created.task_ids.empty()) {
       run_progress p;
       p.run_id = created.run_id;
       p.tasks.push_back(
-        {created.task_ids.back(), "", "running", "clone", 40 + i % 60});
+        {created.task_ids.back(), "", task_status::running, "clone",
+         40 + i % 60});
       p.logs.push_back({1, "", "warning", "slow disk", 2000 + i});
       db.apply(p);
     }
@@ -81,7 +82,8 @@ as_rows(const std::vector<run_record>& runs) {
   for (auto& run : runs) {
     page.push_back({run.id, {}});
     for (auto& t : run.tasks)
-      page.back().second.emplace_back(t.id, t.name, t.status, t.phase,
+      page.back().second.emplace_back(t.id, t.name, to_string(t.status),
+                                      t.phase,
                                       t.percent);
   }
   return page;
@@ -130,24 +132,25 @@ TEST_CASE("get_run reads the run's fields and its tasks, and no other "
   run.trigger = "api";
   run.created_by = "alice";
   run.task_names = {"database", "index"};
-  run.status = "running";
+  run.status = run_status::running;
   auto created = db.insert_run(run, 5000);
   run_progress p;
   p.run_id = created.run_id;
-  p.tasks.push_back({created.task_ids[1], "", "succeeded", "restore", 100});
+  p.tasks.push_back(
+    {created.task_ids[1], "", task_status::succeeded, "restore", 100});
   p.logs.push_back({1, "index", "error", "bad", 5100});
   db.apply(p);
 
   auto got = db.get_run("acme", created.run_id);
   REQUIRE(got);
   CHECK(got->id == created.run_id);
-  CHECK(got->status == "running");
+  CHECK(got->status == run_status::running);
   CHECK(got->started_at == 5000);
   CHECK(got->total_logs == 1);
   CHECK(got->total_errors == 1);
   REQUIRE(got->tasks.size() == 2);
   CHECK(got->tasks[0].name == "database");
-  CHECK(got->tasks[0].status == "running");
+  CHECK(got->tasks[0].status == task_status::running);
   CHECK(got->tasks[1].name == "index");
   CHECK(got->tasks[1].percent == 100);
   CHECK_FALSE(db.get_run("globex", created.run_id));

@@ -70,7 +70,7 @@ TEST_CASE("a job_spec crosses an actor boundary with its schedule parsed") {
   job_spec sent;
   sent.job_id = 42;
   sent.name = "Nightly";
-  sent.type = sync_environments_type;
+  sent.type = persistence::job_type::sync_environments;
   sent.base_environment = "main";
   sent.target_environment = "staging";
   sent.schedule = parse(R"({"kind":"cron","expression":"5 4 * * sun",)"
