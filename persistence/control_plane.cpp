@@ -301,37 +301,37 @@ const std::vector<named_sql>& control_plane_sql() {
                         + "' in the control plane");
 }
 
-run_status read_run_status(statement& s, int column) {
+/// The state named in `column`, through its table's parser; unknown_state
+/// (naming `what`) if the table has no such name.
+template <class State>
+State read_state(statement& s, int column, const char* what,
+                 std::optional<State> (*parse)(std::string_view)) {
   auto name = s.text_column(column);
-  auto status = run_status_from_string(name);
-  if (!status)
-    unknown_state("runs.status", name);
-  return *status;
+  auto state = parse(name);
+  if (!state)
+    unknown_state(what, name);
+  return *state;
+}
+
+run_status read_run_status(statement& s, int column) {
+  return read_state(s, column, "runs.status", run_status_from_string);
 }
 
 task_status read_task_status(statement& s, int column) {
-  auto name = s.text_column(column);
-  auto status = task_status_from_string(name);
-  if (!status)
-    unknown_state("tasks.status", name);
-  return *status;
+  return read_state(s, column, "tasks.status", task_status_from_string);
 }
 
 /// Only ready and creating are stored; locked is shown, never written.
 environment_status read_environment_status(statement& s, int column) {
-  auto name = s.text_column(column);
-  auto status = environment_status_from_string(name);
-  if (!status || *status == environment_status::locked)
-    unknown_state("environments.status", name);
-  return *status;
+  auto status = read_state(s, column, "environments.status",
+                           environment_status_from_string);
+  if (status == environment_status::locked)
+    unknown_state("environments.status", s.text_column(column));
+  return status;
 }
 
 job_type read_job_type(statement& s, int column) {
-  auto name = s.text_column(column);
-  auto type = job_type_from_string(name);
-  if (!type)
-    unknown_state("jobs.type", name);
-  return *type;
+  return read_state(s, column, "jobs.type", job_type_from_string);
 }
 
 job_record read_job(statement& s) {
