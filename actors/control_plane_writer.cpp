@@ -8,7 +8,9 @@
 #include "persistence/control_plane.hpp"
 #include "persistence/environment_layout.hpp"
 
-#include <caf/all.hpp>
+#include <caf/sec.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include <stdexcept>
 

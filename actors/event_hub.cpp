@@ -1,6 +1,7 @@
 #include "actors/event_hub.hpp"
 
-#include <caf/all.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 namespace downhill {
 

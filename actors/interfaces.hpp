@@ -8,7 +8,7 @@
 //                                 └──────> control-plane writer <──────┘
 #pragma once
 
-#include "actors/messages.hpp"
+#include "actors/message_inspect.hpp"
 
 #include <caf/atom.hpp>
 #include <caf/replies_to.hpp>

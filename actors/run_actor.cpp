@@ -5,7 +5,9 @@
 #include "persistence/environment_copy.hpp"
 #include "persistence/record_json.hpp"
 
-#include <caf/all.hpp>
+#include <caf/blocking_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 
 namespace downhill {

@@ -4,7 +4,7 @@
 #include "persistence/crash_points.hpp"
 #include "persistence/environment_copy.hpp"
 
-#include <caf/all.hpp>
+#include <caf/blocking_actor.hpp>
 
 #include <filesystem>
 #include <mutex>

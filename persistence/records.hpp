@@ -140,4 +140,31 @@ struct unfinished_run {
   std::string target_environment;
 };
 
+/// A run left running or queued by a process that died.
+struct interrupted_run {
+  int64_t run_id = 0;
+  std::string org_id;
+};
+
+/// A new run and its job, created in one transaction.
+struct new_run {
+  job_record job;          // id 0: create the job too
+  std::string trigger;
+  std::string created_by;
+  std::vector<std::string> task_names;
+  run_status status = run_status::queued;  // queued | running
+  /// Create Environment: the new environment's row (status creating).
+  bool creates_environment = false;
+  environment_record new_environment;
+};
+
+/// What `insert_run` created: the ids the caller goes on with.
+struct created_run {
+  int64_t job_id = 0;
+  int64_t run_id = 0;
+  int64_t new_environment_key = 0;
+  std::vector<int64_t> task_ids;  // in the order of new_run::task_names
+  int64_t created_at = 0;
+};
+
 } // namespace downhill::persistence

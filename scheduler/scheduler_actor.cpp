@@ -2,7 +2,8 @@
 
 #include "actors/clock.hpp"
 
-#include <caf/all.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 namespace downhill {
 

@@ -1,7 +1,7 @@
 // A schedule is parsed once, where it enters the server; its stored form is
 // written from the parsed value (stored_json), and reading that back gives
 // the same value. Between actors it travels parsed (CAF's inspect).
-#include "actors/messages.hpp"
+#include "actors/message_inspect.hpp"
 #include "scheduler/schedule.hpp"
 
 #include <caf/binary_deserializer.hpp>
