@@ -203,7 +203,7 @@ void fill_control_plane(const fs::path& file, int runs, int tasks_per_run) {
     run.job.base_environment = "main";
     run.job.target_environment = "staging";
     run.job.schedule_json = R"({"kind":"now"})";
-    run.job.state = "once";
+    run.job.state = job_state::once;
     run.job.created_by = "alice";
     run.trigger = "api";
     run.created_by = "alice";

@@ -334,6 +334,10 @@ job_type read_job_type(statement& s, int column) {
   return read_state(s, column, "jobs.type", job_type_from_string);
 }
 
+job_state read_job_state(statement& s, int column) {
+  return read_state(s, column, "jobs.state", job_state_from_string);
+}
+
 job_record read_job(statement& s) {
   job_record j;
   j.id = s.int_column(0);
@@ -344,7 +348,7 @@ job_record read_job(statement& s) {
   j.target_environment = s.text_column(5);
   j.display_name = s.text_column(6);
   j.schedule_json = s.text_column(7);
-  j.state = s.text_column(8);
+  j.state = read_job_state(s, 8);
   j.created_by = s.text_column(9);
   j.created_at = s.int_column(10);
   j.latest_run_id = s.int_column(11);
@@ -662,7 +666,7 @@ std::optional<job_record> control_plane::get_job(const std::string& org_id,
   if (!get->step())
     return std::nullopt;
   auto job = read_job(*get);
-  if (job.state == "deleted")
+  if (job.state == job_state::deleted)
     return std::nullopt;
   return job;
 }
@@ -671,7 +675,8 @@ int64_t control_plane::insert_job(const job_record& j) {
   statement_use add{statements_[sql::insert_job]};
   add->bind(1, j.org_id).bind(2, j.name).bind(3, to_string(j.type));
   add->bind(4, j.base_environment).bind(5, j.target_environment);
-  add->bind(6, j.display_name).bind(7, j.schedule_json).bind(8, j.state);
+  add->bind(6, j.display_name).bind(7, j.schedule_json);
+  add->bind(8, to_string(j.state));
   add->bind(9, j.created_by).bind(10, j.created_at).bind(11, j.next_run_at);
   add->run();
   return db_.last_insert_rowid();
@@ -679,7 +684,8 @@ int64_t control_plane::insert_job(const job_record& j) {
 
 void control_plane::update_schedule_state(const schedule_state& s) {
   statement_use set{statements_[sql::update_schedule_state]};
-  set->bind(1, s.state).bind(2, s.next_run_at).bind(3, s.last_fired_at);
+  set->bind(1, to_string(s.state)).bind(2, s.next_run_at);
+  set->bind(3, s.last_fired_at);
   set->bind(4, s.job_id).run();
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "persistence/environment_status.hpp"
+#include "persistence/job_state.hpp"
 #include "persistence/job_type.hpp"
 #include "persistence/run_states.hpp"
 
@@ -45,7 +46,7 @@ struct job_record {
   std::string target_environment; // the new environment for create
   std::string display_name;       // create only
   std::string schedule_json;      // {"kind":"now"} or a recurring schedule
-  std::string state;  // once (run now) | active | paused | deleted
+  job_state state = job_state::once;
   std::string created_by;
   int64_t created_at = 0;
   int64_t latest_run_id = 0;      // 0 when the job has no runs
@@ -68,7 +69,7 @@ struct skipped_firing {
 /// A recurring job's scheduling state, as the scheduler changes it.
 struct schedule_state {
   int64_t job_id = 0;
-  std::string state;          // active | paused | deleted
+  job_state state = job_state::active;  // or paused, deleted
   int64_t next_run_at = 0;    // 0 while paused or deleted
   int64_t last_fired_at = 0;  // 0: unchanged
 };

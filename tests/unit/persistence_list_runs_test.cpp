@@ -25,7 +25,7 @@ job_record once_job(const std::string& org) {
   job.base_environment = "main";
   job.target_environment = "staging";
   job.schedule_json = R"({"kind":"now"})";
-  job.state = "once";
+  job.state = job_state::once;
   job.created_by = "alice";
   return job;
 }
