@@ -56,7 +56,7 @@ struct progress_update {
 /// A log line a task wants in its run's log (warnings, errors, details).
 struct task_log {
   int32_t task = 0;
-  std::string level;  // info | warning | error
+  persistence::run_log_level level = persistence::run_log_level::info;
   std::string message;
 };
 

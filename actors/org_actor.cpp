@@ -21,6 +21,7 @@ namespace {
 using org_pointer = org_actor::stateful_pointer<org_state>;
 using persistence::environment_status;
 using persistence::job_state;
+using persistence::run_log_level;
 using persistence::run_status;
 
 environment_parents parents_of(const org_state& st) {
@@ -82,7 +83,7 @@ void fail_queued_run(org_pointer self, int64_t run_id,
   failed.run_id = run_id;
   failed.status = run_status::failed;
   failed.finished_at = now_ms();
-  failed.logs.push_back({0, "", "error",
+  failed.logs.push_back({0, "", run_log_level::error,
                          "This scheduled run cannot start: " + why
                            + " The recurring job stays scheduled.",
                          now_ms()});
@@ -104,14 +105,14 @@ void server_log(const org_state& st, log_level level, const std::string& line) {
 /// The final progress of a run that never started (or whose actor is
 /// gone): its status, one log line saying why, its open tasks closed.
 persistence::run_progress unstarted_end(int64_t run_id, run_status status,
-                                        std::string level,
+                                        run_log_level level,
                                         std::string message) {
   persistence::run_progress end;
   end.run_id = run_id;
   end.status = status;
   end.finished_at = now_ms();
   end.close_open_tasks = true;
-  end.logs.push_back({0, "", std::move(level), std::move(message), now_ms()});
+  end.logs.push_back({0, "", level, std::move(message), now_ms()});
   return end;
 }
 
@@ -139,7 +140,8 @@ void cancel_queued(org_pointer self, queue_iterator i, const std::string& why,
   // nothing else, so nothing else can stop it in between.
   self
     ->request(st.svc->writer, caf::infinite, persist_atom::value,
-              unstarted_end(run_id, run_status::cancelled, "warning",
+              unstarted_end(run_id, run_status::cancelled,
+                            run_log_level::warning,
                             "This run was cancelled before it started: " + why),
               durable_atom::value)
     .await([=](api_error& error) mutable { promise.deliver(std::move(error)); },
@@ -284,7 +286,7 @@ void take_over_runs(org_pointer self,
       continue;
     }
     auto end = unstarted_end(
-      left.run_id, run_status::interrupted, "error",
+      left.run_id, run_status::interrupted, run_log_level::error,
       std::string{"The organization's actor stopped unexpectedly while "
                   "this run was "}
         + to_string(left.status)
@@ -328,7 +330,8 @@ void on_run_down(org_pointer self, const caf::down_msg& down) {
     return; // a run actor that had ended its run
   auto status = st.active->adopted ? run_status::interrupted
                                     : run_status::failed;
-  auto failed = unstarted_end(st.active->run_id, status, "error",
+  auto failed = unstarted_end(st.active->run_id, status,
+                              run_log_level::error,
                               "The run stopped unexpectedly ("
                                 + caf::to_string(down.reason)
                                 + "); its changes were discarded.");

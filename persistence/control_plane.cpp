@@ -338,6 +338,10 @@ job_state read_job_state(statement& s, int column) {
   return read_state(s, column, "jobs.state", job_state_from_string);
 }
 
+run_log_level read_log_level(statement& s, int column) {
+  return read_state(s, column, "logs.level", run_log_level_from_string);
+}
+
 job_record read_job(statement& s) {
   job_record j;
   j.id = s.int_column(0);
@@ -583,9 +587,10 @@ void control_plane::apply(const run_progress& p) {
     }
     statement_use add{statements_[sql::insert_log]};
     add->bind(1, p.run_id).bind(2, seq).bind(3, log.task);
-    add->bind(4, log.level).bind(5, log.message).bind(6, log.at).run();
-    errors += log.level == "error";
-    warnings += log.level == "warning";
+    add->bind(4, to_string(log.level)).bind(5, log.message);
+    add->bind(6, log.at).run();
+    errors += log.level == run_log_level::error;
+    warnings += log.level == run_log_level::warning;
   }
   if (!p.logs.empty()) {
     statement_use count{statements_[sql::count_logs]};
@@ -654,7 +659,7 @@ std::vector<log_record> control_plane::list_logs(int64_t run_id, int64_t after,
   std::vector<log_record> result;
   while (list->step())
     result.push_back({list->int_column(0), list->text_column(1),
-                      list->text_column(2), list->text_column(3),
+                      read_log_level(*list, 2), list->text_column(3),
                       list->int_column(4)});
   return result;
 }
@@ -752,7 +757,7 @@ control_plane::interrupt_unfinished_runs(int64_t now) {
     p.run_id = run.run_id;
     p.status = run_status::interrupted;
     p.finished_at = now;
-    p.logs.push_back({0, "", "error",
+    p.logs.push_back({0, "", run_log_level::error,
                       "The server stopped while this run was in progress. "
                       "Nothing of it was applied: the target environment "
                       "keeps its previous data (a new environment is not "

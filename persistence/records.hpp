@@ -5,6 +5,7 @@
 #include "persistence/environment_status.hpp"
 #include "persistence/job_state.hpp"
 #include "persistence/job_type.hpp"
+#include "persistence/run_log_level.hpp"
 #include "persistence/run_states.hpp"
 
 #include <cstdint>
@@ -105,7 +106,7 @@ struct run_record {
 struct log_record {
   int64_t seq = 0;     // 0 when written: the next number of its run
   std::string task;
-  std::string level;   // info | warning | error
+  run_log_level level = run_log_level::info;
   std::string message;
   int64_t at = 0;
 };
