@@ -4,6 +4,7 @@
 #pragma once
 
 #include "actors/api_error.hpp"
+#include "actors/frame_kind.hpp"
 #include "actors/job_rules.hpp"
 #include "persistence/control_plane.hpp"
 #include "persistence/records.hpp"
@@ -72,7 +73,7 @@ struct task_outcome {
 struct event_frame {
   std::string org_id;
   int64_t run_id = 0;
-  std::string kind;   // run | progress | log
+  frame_kind kind = frame_kind::run;
   int64_t seq = 0;    // log frames: the log line's number
   std::string task;   // progress frames: frames of one task coalesce
   std::shared_ptr<const std::string> text;

@@ -25,12 +25,14 @@ const char* completion_message(int32_t task) {
                                : "Indexed Data Synced Successfully";
 }
 
-void publish(run_pointer self, std::string kind, nlohmann::json body,
+/// Sends a frame of `kind` (its body's "type") to the event hub.
+void publish(run_pointer self, frame_kind kind, nlohmann::json body,
              int64_t seq = 0, std::string task = {}, bool final = false) {
   auto& st = self->state;
+  body["type"] = to_string(kind);
   event_frame frame{st.plan.org_id,
                     st.plan.run_id,
-                    std::move(kind),
+                    kind,
                     seq,
                     std::move(task),
                     std::make_shared<const std::string>(body.dump()),
@@ -42,9 +44,8 @@ void publish(run_pointer self, std::string kind, nlohmann::json body,
 void publish_summary(run_pointer self, bool final = false) {
   auto& st = self->state;
   st.info.tasks.assign(st.tasks.begin(), st.tasks.end());
-  nlohmann::json body{{"type", "run"},
-                      {"run", persistence::run_json(st.info, now_ms())}};
-  publish(self, "run", std::move(body), 0, {}, final);
+  nlohmann::json body{{"run", persistence::run_json(st.info, now_ms())}};
+  publish(self, frame_kind::run, std::move(body), 0, {}, final);
 }
 
 void add_log(run_pointer self, int32_t task, run_log_level level,
@@ -56,9 +57,8 @@ void add_log(run_pointer self, int32_t task, run_log_level level,
   st.info.total_errors += line.level == run_log_level::error;
   st.info.total_warnings += line.level == run_log_level::warning;
   auto body = persistence::log_json(line);
-  body["type"] = "log";
   body["run_id"] = std::to_string(st.plan.run_id);
-  publish(self, "log", std::move(body), line.seq);
+  publish(self, frame_kind::log, std::move(body), line.seq);
   st.pending.logs.push_back(std::move(line));
 }
 
@@ -252,9 +252,8 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
       task.phase = p.phase;
       task.percent = p.percent;
       set_task(self, p.task);
-      publish(self, "progress",
-              {{"type", "progress"},
-               {"run_id", std::to_string(st.plan.run_id)},
+      publish(self, frame_kind::progress,
+              {{"run_id", std::to_string(st.plan.run_id)},
                {"task", task.name},
                {"phase", p.phase},
                {"percent", p.percent}},
