@@ -108,50 +108,61 @@ constexpr int64_t application_id = 0x64686370; // "dhcp"
   "j.next_run_at, j.last_fired_at, j.skipped_firings, j.last_skipped_at, "    \
   "j.last_skip_reason"
 
-/// The control plane's statements, in the order of `control_plane_sql`.
+/// The control plane's statements, in the order of `control_plane_sql`:
+/// the enum `sql` and the names its table is checked against are both made
+/// from this one list.
+#define DOWNHILL_CONTROL_PLANE_STATEMENTS(X)                                  \
+  X(list_orgs)                                                                \
+  X(next_environment_key)                                                     \
+  X(insert_org)                                                               \
+  X(insert_main_environment)                                                  \
+  X(insert_user)                                                              \
+  X(list_users)                                                               \
+  X(user_exists)                                                              \
+  X(list_environments)                                                        \
+  X(delete_environment)                                                       \
+  X(insert_new_environment)                                                   \
+  X(insert_run)                                                               \
+  X(insert_task)                                                              \
+  X(next_log_seq)                                                             \
+  X(insert_log)                                                               \
+  X(count_logs)                                                               \
+  X(set_task)                                                                 \
+  X(set_run_status)                                                           \
+  X(set_run_started)                                                          \
+  X(set_run_finished)                                                         \
+  X(set_generation)                                                           \
+  X(set_environment_ready)                                                    \
+  X(cancel_open_tasks)                                                        \
+  X(get_run_with_tasks)                                                       \
+  X(list_runs_with_tasks)                                                     \
+  X(list_logs)                                                                \
+  X(get_job)                                                                  \
+  X(insert_job)                                                               \
+  X(update_schedule_state)                                                    \
+  X(record_skipped_firing)                                                    \
+  X(unfinished_runs)                                                          \
+  X(list_recurring_jobs)                                                      \
+  X(list_jobs)                                                                \
+  X(list_jobs_page)                                                           \
+  X(list_recurring_jobs_page)                                                 \
+  X(list_unfinished_run_ids)                                                  \
+  X(list_creating_environments)
+
 enum class sql : size_t {
-  list_orgs,
-  next_environment_key,
-  insert_org,
-  insert_main_environment,
-  insert_user,
-  list_users,
-  user_exists,
-  list_environments,
-  delete_environment,
-  insert_new_environment,
-  insert_run,
-  insert_task,
-  next_log_seq,
-  insert_log,
-  count_logs,
-  set_task,
-  set_run_status,
-  set_run_started,
-  set_run_finished,
-  set_generation,
-  set_environment_ready,
-  cancel_open_tasks,
-  get_run_with_tasks,
-  list_runs_with_tasks,
-  list_logs,
-  get_job,
-  insert_job,
-  update_schedule_state,
-  record_skipped_firing,
-  unfinished_runs,
-  list_recurring_jobs,
-  list_jobs,
-  list_jobs_page,
-  list_recurring_jobs_page,
-  list_unfinished_run_ids,
-  list_creating_environments,
+  DOWNHILL_CONTROL_PLANE_STATEMENTS(DOWNHILL_STATEMENT_ENUM_VALUE)
 };
+
+constexpr const char* control_plane_statement_names[] = {
+  DOWNHILL_CONTROL_PLANE_STATEMENTS(DOWNHILL_STATEMENT_NAME)
+};
+
+#undef DOWNHILL_CONTROL_PLANE_STATEMENTS
 
 /// Every statement of the control plane, prepared once per connection.
 /// A reader connection prepares only those that do not write.
 const std::vector<named_sql>& control_plane_sql() {
-  static const std::vector<named_sql> table = {
+  static constexpr named_sql rows[] = {
     {"list_orgs", "SELECT id, name, created_at FROM orgs ORDER BY id", false},
     // Keys are never reused, so a leftover directory of a deleted
     // environment can never be mistaken for a new one's.
@@ -284,6 +295,9 @@ const std::vector<named_sql>& control_plane_sql() {
     {"list_creating_environments",
      "SELECT key FROM environments WHERE status = 'creating'", false},
   };
+  static_assert(rows_match_names(rows, control_plane_statement_names),
+                "one row per name of sql, in its order");
+  static const std::vector<named_sql> table(std::begin(rows), std::end(rows));
   return table;
 }
 
