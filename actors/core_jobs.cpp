@@ -38,10 +38,11 @@ api_error core::change_recurring_job(const std::string& org_id,
   auto org = impl_->find_org(org_id);
   if (!org)
     return no_recurring_job(job_id);
-  auto kind = change == recurring_change::pause    ? recurring_paused
-              : change == recurring_change::resume ? recurring_resumed
-                                                   : recurring_deleted;
-  return error_of(ask(*org, change_atom::value, job_id, std::string{kind}));
+  using persistence::job_state;
+  auto state = change == recurring_change::pause    ? job_state::paused
+               : change == recurring_change::resume ? job_state::active
+                                                    : job_state::deleted;
+  return error_of(ask(*org, change_atom::value, job_id, state));
 }
 
 } // namespace downhill

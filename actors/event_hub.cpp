@@ -12,12 +12,17 @@ event_hub(event_hub_actor::stateful_pointer<event_hub_state> self) {
       auto& st = self->state;
       auto& backlog = st.active_runs[frame.run_id];
       backlog.org_id = frame.org_id;
-      if (frame.kind == "log")
+      switch (frame.kind) {
+      case frame_kind::log:
         backlog.logs.push_back(frame);
-      else if (frame.kind == "progress")
+        break;
+      case frame_kind::progress:
         backlog.progress[frame.task] = frame;
-      else
+        break;
+      case frame_kind::run:
         backlog.summary = frame;
+        break;
+      }
       // Subscribers never block the hub: their sinks only post the frame.
       if (auto i = st.by_org.find(frame.org_id); i != st.by_org.end())
         for (auto id : i->second)

@@ -115,9 +115,11 @@ using org_actor = caf::typed_actor<
   // Cancel the running run, or a queued one (it ends without starting).
   caf::replies_to<cancel_atom, int64_t>::with<api_error>,
   // Pause, resume or delete one of this organization's recurring jobs
-  // (recurring_changes.hpp): the scheduler first, then its waiting run, if
-  // any, ends cancelled without starting. Another org's job: 404.
-  caf::replies_to<change_atom, int64_t, std::string>::with<api_error>,
+  // (its new state: paused, active or deleted; recurring_changes.hpp): the
+  // scheduler first, then its waiting run, if any, ends cancelled without
+  // starting. Another org's job: 404.
+  caf::replies_to<change_atom, int64_t, persistence::job_state>::with<
+    api_error>,
   // Delete an environment (no children, not main, not locked).
   caf::replies_to<remove_atom, std::string>::with<content_grant>,
   // The active run succeeded (from its commit step, which holds the

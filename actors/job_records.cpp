@@ -15,7 +15,7 @@ persistence::job_record job_record_of(const job_spec& spec,
   job.target_environment = spec.target_environment;
   job.display_name = spec.display_name;
   job.schedule_json = scheduler::stored_json(spec.schedule);
-  job.state = "once";
+  job.state = persistence::job_state::once;
   job.created_by = spec.created_by;
   return job;
 }
@@ -68,7 +68,7 @@ recurring_job recurring_job_of(const persistence::job_record& stored,
   held.org = std::move(org);
   held.anchor = stored.created_at;
   held.next_run_at = stored.next_run_at;
-  held.paused = stored.state == "paused";
+  held.paused = stored.state == persistence::job_state::paused;
   return held;
 }
 

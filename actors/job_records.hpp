@@ -10,7 +10,7 @@
 namespace downhill {
 
 /// The job's row: its fields, its schedule in its stored form, state
-/// "once" (a recurring job's caller sets "active").
+/// `once` (a recurring job's caller sets `active`).
 persistence::job_record job_record_of(const job_spec& spec,
                                       const std::string& org_id);
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "actors/api_error.hpp"
+#include "actors/frame_kind.hpp"
 #include "actors/job_rules.hpp"
 #include "persistence/records.hpp"
 
@@ -51,7 +52,7 @@ struct progress_update {
 /// A log line a task wants in its run's log (warnings, errors, details).
 struct task_log {
   int32_t task = 0;
-  std::string level;  // info | warning | error
+  persistence::run_log_level level = persistence::run_log_level::info;
   std::string message;
 };
 
@@ -67,7 +68,7 @@ struct task_outcome {
 struct event_frame {
   std::string org_id;
   int64_t run_id = 0;
-  std::string kind;   // run | progress | log
+  frame_kind kind = frame_kind::run;
   int64_t seq = 0;    // log frames: the log line's number
   std::string task;   // progress frames: frames of one task coalesce
   std::shared_ptr<const std::string> text;

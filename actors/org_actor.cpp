@@ -27,6 +27,8 @@ namespace {
 
 using org_pointer = org_actor::stateful_pointer<org_state>;
 using persistence::environment_status;
+using persistence::job_state;
+using persistence::run_log_level;
 using persistence::run_status;
 
 environment_parents parents_of(const org_state& st) {
@@ -88,7 +90,7 @@ void fail_queued_run(org_pointer self, int64_t run_id,
   failed.run_id = run_id;
   failed.status = run_status::failed;
   failed.finished_at = now_ms();
-  failed.logs.push_back({0, "", "error",
+  failed.logs.push_back({0, "", run_log_level::error,
                          "This scheduled run cannot start: " + why
                            + " The recurring job stays scheduled.",
                          now_ms()});
@@ -110,14 +112,14 @@ void server_log(const org_state& st, log_level level, const std::string& line) {
 /// The final progress of a run that never started (or whose actor is
 /// gone): its status, one log line saying why, its open tasks closed.
 persistence::run_progress unstarted_end(int64_t run_id, run_status status,
-                                        std::string level,
+                                        run_log_level level,
                                         std::string message) {
   persistence::run_progress end;
   end.run_id = run_id;
   end.status = status;
   end.finished_at = now_ms();
   end.close_open_tasks = true;
-  end.logs.push_back({0, "", std::move(level), std::move(message), now_ms()});
+  end.logs.push_back({0, "", level, std::move(message), now_ms()});
   return end;
 }
 
@@ -145,7 +147,8 @@ void cancel_queued(org_pointer self, queue_iterator i, const std::string& why,
   // nothing else, so nothing else can stop it in between.
   self
     ->request(st.svc->writer, caf::infinite, persist_atom::value,
-              unstarted_end(run_id, run_status::cancelled, "warning",
+              unstarted_end(run_id, run_status::cancelled,
+                            run_log_level::warning,
                             "This run was cancelled before it started: " + why),
               durable_atom::value)
     .await([=](api_error& error) mutable { promise.deliver(std::move(error)); },
@@ -167,7 +170,7 @@ caf::result<submit_reply> create_recurring_job(org_pointer self,
                      "first."),
       0, 0};
   auto job = make_new_run(st, spec).job;
-  job.state = "active";
+  job.state = job_state::active;
   job.created_at = now_ms();
   auto anchor = scheduler::time_point{
     std::chrono::seconds{job.created_at / 1000}};
@@ -290,7 +293,7 @@ void take_over_runs(org_pointer self,
       continue;
     }
     auto end = unstarted_end(
-      left.run_id, run_status::interrupted, "error",
+      left.run_id, run_status::interrupted, run_log_level::error,
       std::string{"The organization's actor stopped unexpectedly while "
                   "this run was "}
         + to_string(left.status)
@@ -334,7 +337,8 @@ void on_run_down(org_pointer self, const caf::down_msg& down) {
     return; // a run actor that had ended its run
   auto status = st.active->adopted ? run_status::interrupted
                                     : run_status::failed;
-  auto failed = unstarted_end(st.active->run_id, status, "error",
+  auto failed = unstarted_end(st.active->run_id, status,
+                              run_log_level::error,
                               "The run stopped unexpectedly ("
                                 + caf::to_string(down.reason)
                                 + "); its changes were discarded.");
@@ -539,36 +543,42 @@ caf::result<api_error> on_cancel(org_pointer self, int64_t run_id) {
 /// The scheduler changes the job first (no new firing), then this actor
 /// ends its waiting run, if any.
 caf::result<api_error> on_recurring_change(org_pointer self, int64_t job_id,
-                                           const std::string& change) {
+                                           job_state change) {
   auto& st = self->state;
   // This organization's jobs only: another one's id is simply not found.
   if (st.recurring_jobs.count(job_id) == 0)
     return no_recurring_job(job_id);
+  if (change == job_state::once)
+    return make_error(error_code::internal,
+                      "A recurring job cannot become a run-now job.");
   auto promise = self->make_response_promise<api_error>();
   auto on_scheduled = [=](api_error& error) mutable {
     auto& st = self->state;
-    if (error || change == recurring_resumed) {
+    if (error || change == job_state::active) {
       promise.deliver(std::move(error));
       return;
     }
-    if (change == recurring_deleted)
+    if (change == job_state::deleted)
       st.recurring_jobs.erase(job_id);
     auto waiting = queued_run_of_job(st, job_id);
     if (waiting == st.queue.end()) {
       promise.deliver(api_error{});
       return;
     }
-    cancel_queued(self, waiting, "its recurring job was " + change + ".",
+    // "paused" or "deleted": the state's name is the word for the change.
+    cancel_queued(self, waiting,
+                  std::string{"its recurring job was "} + to_string(change)
+                    + ".",
                   promise);
   };
   auto on_failure = [=](caf::error& err) mutable {
     promise.deliver(actor_failure("Changing the recurring job", err));
   };
   auto& scheduler = st.svc->scheduler;
-  if (change == recurring_paused)
+  if (change == job_state::paused)
     self->request(scheduler, caf::infinite, pause_atom::value, job_id)
       .await(on_scheduled, on_failure);
-  else if (change == recurring_resumed)
+  else if (change == job_state::active)
     self->request(scheduler, caf::infinite, resume_atom::value, job_id)
       .await(on_scheduled, on_failure);
   else
@@ -729,7 +739,7 @@ organization(org_pointer self, std::string org_id, org_snapshot snapshot,
     [=](access_atom, const std::string& env) { return on_access(self, env); },
     [=](list_atom) { return on_list(self); },
     [=](cancel_atom, int64_t run_id) { return on_cancel(self, run_id); },
-    [=](change_atom, int64_t job_id, const std::string& change) {
+    [=](change_atom, int64_t job_id, job_state change) {
       return on_recurring_change(self, job_id, change);
     },
     [=](remove_atom, const std::string& env) { return on_remove(self, env); },

@@ -1,5 +1,6 @@
-// What a user may do to a recurring job, as the org actor receives it, and
-// the answer for a job this organization does not hold.
+// What a user may do to a recurring job: the org actor receives it as the
+// job's new state (persistence::job_state: paused, active again, deleted).
+// And the answer for a job this organization does not hold.
 #pragma once
 
 #include "actors/api_error.hpp"
@@ -8,10 +9,6 @@
 #include <string>
 
 namespace downhill {
-
-inline constexpr const char* recurring_paused = "paused";
-inline constexpr const char* recurring_resumed = "resumed";
-inline constexpr const char* recurring_deleted = "deleted";
 
 /// 404: not a recurring job (active or paused) of this organization.
 inline api_error no_recurring_job(int64_t job_id) {

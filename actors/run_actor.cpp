@@ -15,6 +15,7 @@ namespace downhill {
 namespace {
 
 using run_pointer = run_actor::stateful_pointer<run_state>;
+using persistence::run_log_level;
 using persistence::run_status;
 using persistence::task_status;
 
@@ -26,12 +27,14 @@ const char* completion_message(int32_t task) {
                                : "Indexed Data Synced Successfully";
 }
 
-void publish(run_pointer self, std::string kind, nlohmann::json body,
+/// Sends a frame of `kind` (its body's "type") to the event hub.
+void publish(run_pointer self, frame_kind kind, nlohmann::json body,
              int64_t seq = 0, std::string task = {}, bool final = false) {
   auto& st = self->state;
+  body["type"] = to_string(kind);
   event_frame frame{st.plan.org_id,
                     st.plan.run_id,
-                    std::move(kind),
+                    kind,
                     seq,
                     std::move(task),
                     std::make_shared<const std::string>(body.dump()),
@@ -43,23 +46,21 @@ void publish(run_pointer self, std::string kind, nlohmann::json body,
 void publish_summary(run_pointer self, bool final = false) {
   auto& st = self->state;
   st.info.tasks.assign(st.tasks.begin(), st.tasks.end());
-  nlohmann::json body{{"type", "run"},
-                      {"run", persistence::run_json(st.info, now_ms())}};
-  publish(self, "run", std::move(body), 0, {}, final);
+  nlohmann::json body{{"run", persistence::run_json(st.info, now_ms())}};
+  publish(self, frame_kind::run, std::move(body), 0, {}, final);
 }
 
-void add_log(run_pointer self, int32_t task, std::string level,
+void add_log(run_pointer self, int32_t task, run_log_level level,
              std::string message) {
   auto& st = self->state;
   persistence::log_record line{st.next_seq++, st.tasks[task].name,
-                               std::move(level), std::move(message), now_ms()};
+                               level, std::move(message), now_ms()};
   ++st.info.total_logs;
-  st.info.total_errors += line.level == "error";
-  st.info.total_warnings += line.level == "warning";
+  st.info.total_errors += line.level == run_log_level::error;
+  st.info.total_warnings += line.level == run_log_level::warning;
   auto body = persistence::log_json(line);
-  body["type"] = "log";
   body["run_id"] = std::to_string(st.plan.run_id);
-  publish(self, "log", std::move(body), line.seq);
+  publish(self, frame_kind::log, std::move(body), line.seq);
   st.pending.logs.push_back(std::move(line));
 }
 
@@ -153,13 +154,14 @@ void on_task_done(run_pointer self, const task_outcome& outcome) {
   task.status = outcome.status;
   if (outcome.status == task_status::succeeded) {
     task.percent = 100;
-    add_log(self, outcome.task, "info", completion_message(outcome.task));
+    add_log(self, outcome.task, run_log_level::info,
+            completion_message(outcome.task));
   } else if (outcome.status == task_status::failed) {
     st.failed = true;
-    add_log(self, outcome.task, "error", outcome.message);
+    add_log(self, outcome.task, run_log_level::error, outcome.message);
     st.cancel->store(true); // no point finishing the other task
   } else {
-    add_log(self, outcome.task, "warning",
+    add_log(self, outcome.task, run_log_level::warning,
             st.shutting_down ? "Task stopped: the server is shutting down."
                              : "Task stopped: the run was cancelled.");
   }
@@ -184,7 +186,7 @@ void on_switched(run_pointer self, const api_error& error) {
     self->quit();
     return;
   }
-  add_log(self, database_task, "error", error.message);
+  add_log(self, database_task, run_log_level::error, error.message);
   end_run(self, st.orphaned ? run_status::interrupted : run_status::failed);
 }
 
@@ -192,7 +194,7 @@ void on_switched(run_pointer self, const api_error& error) {
 void on_discarded(run_pointer self, const api_error& error) {
   auto& st = self->state;
   if (error)
-    add_log(self, database_task, "error", error.message);
+    add_log(self, database_task, run_log_level::error, error.message);
   if (st.orphaned)
     end_run(self, run_status::interrupted);
   else if (st.cancel_requested && !st.failed && !error)
@@ -252,9 +254,8 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
       task.phase = p.phase;
       task.percent = p.percent;
       set_task(self, p.task);
-      publish(self, "progress",
-              {{"type", "progress"},
-               {"run_id", std::to_string(st.plan.run_id)},
+      publish(self, frame_kind::progress,
+              {{"run_id", std::to_string(st.plan.run_id)},
                {"task", task.name},
                {"phase", p.phase},
                {"percent", p.percent}},
@@ -265,11 +266,12 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
       if (phase != p.phase || p.percent / 10 > tens) {
         phase = p.phase;
         tens = p.percent / 10;
-        add_log(self, p.task, "info", progress_message(p.phase, p.percent));
+        add_log(self, p.task, run_log_level::info,
+                progress_message(p.phase, p.percent));
       }
     },
     [=](log_atom, task_log& line) {
-      add_log(self, line.task, std::move(line.level), std::move(line.message));
+      add_log(self, line.task, line.level, std::move(line.message));
     },
     [=](done_atom, const task_outcome& outcome) {
       on_task_done(self, outcome);
@@ -280,7 +282,7 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
         return; // too late: the switch is being committed
       st.cancel_requested = true;
       st.cancel->store(true);
-      add_log(self, database_task, "warning",
+      add_log(self, database_task, run_log_level::warning,
               "Cancellation requested: stopping at the next safe point.");
     },
     [=](shutdown_atom) {
@@ -290,7 +292,7 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
       st.cancel_requested = true;
       st.shutting_down = true;
       st.cancel->store(true);
-      add_log(self, database_task, "warning",
+      add_log(self, database_task, run_log_level::warning,
               "The server is shutting down: stopping at the next safe point.");
     },
     [=](switched_atom, const api_error& error) {
@@ -318,7 +320,7 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
       st.cancel_requested = true;
       st.shutting_down = true;
       st.cancel->store(true);
-      add_log(self, database_task, "warning",
+      add_log(self, database_task, run_log_level::warning,
               "The organization's actor stopped unexpectedly: stopping at "
               "the next safe point; the target keeps its previous data.");
     },

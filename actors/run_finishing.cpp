@@ -25,7 +25,7 @@ void warn_if_index_differs(const std::filesystem::path& new_dir,
   if (entries == documents)
     return;
   progress.logs.push_back(
-    {0, index_task_name, "warning",
+    {0, index_task_name, persistence::run_log_level::warning,
      "The search index has " + std::to_string(documents)
        + " documents for " + std::to_string(entries)
        + " entries (the base's index was out of date); search results may "

@@ -203,7 +203,7 @@ void fill_control_plane(const fs::path& file, int runs, int tasks_per_run) {
     run.job.base_environment = "main";
     run.job.target_environment = "staging";
     run.job.schedule_json = R"({"kind":"now"})";
-    run.job.state = "once";
+    run.job.state = job_state::once;
     run.job.created_by = "alice";
     run.trigger = "api";
     run.created_by = "alice";
@@ -217,7 +217,7 @@ void fill_control_plane(const fs::path& file, int runs, int tasks_per_run) {
     p.finished_at = 2000 + i;
     for (auto id : created.task_ids)
       p.tasks.push_back({id, "", task_status::succeeded, "clone", 100});
-    p.logs.push_back({1, "", "info", "done", 2000 + i});
+    p.logs.push_back({1, "", run_log_level::info, "done", 2000 + i});
     db.apply(p);
   }
 }

@@ -75,8 +75,8 @@ json job_json(const persistence::job_record& job) {
   } else {
     out["target_environment"] = job.target_environment;
   }
-  if (job.state != "once") {
-    out["state"] = job.state;
+  if (job.state != persistence::job_state::once) {
+    out["state"] = to_string(job.state);
     out["next_run_at"] = time_json(job.next_run_at);
   }
   return out;

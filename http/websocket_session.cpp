@@ -151,19 +151,18 @@ private:
   void on_stored(json summary, std::vector<persistence::log_record> logs) {
     backlog_allowance_ = logs.size() + buffered_.size();
     if (!summary.is_null())
-      enqueue(frame_of("run", json{{"type", "run"}, {"run", summary}}));
+      enqueue(frame_of(frame_kind::run, json{{"run", summary}}));
     std::map<int64_t, event_frame> merged;
     for (auto& log : logs) {
       auto body = persistence::log_json(log);
-      body["type"] = "log";
       body["run_id"] = std::to_string(what_.run_id);
-      auto frame = frame_of("log", body);
+      auto frame = frame_of(frame_kind::log, std::move(body));
       frame.seq = log.seq;
       merged.emplace(log.seq, std::move(frame));
     }
     std::vector<event_frame> others;
     for (auto& frame : buffered_) {
-      if (frame.kind == "log")
+      if (frame.kind == frame_kind::log)
         merged.emplace(frame.seq, frame);
       else
         others.push_back(frame);
@@ -176,7 +175,9 @@ private:
     live_ = true;
   }
 
-  event_frame frame_of(const char* kind, const json& body) const {
+  /// A frame of `kind` (its body's "type") read from storage.
+  event_frame frame_of(frame_kind kind, json body) const {
+    body["type"] = to_string(kind);
     event_frame frame;
     frame.org_id = what_.org_id;
     frame.run_id = what_.run_id;
@@ -195,17 +196,18 @@ private:
   void enqueue(const event_frame& frame) {
     if (closing_)
       return;
-    if (frame.kind == "log") {
+    if (frame.kind == frame_kind::log) {
       // Each line is sent once: stored and live (or a replayed backlog and
       // live) may overlap.
       auto& last = last_seq_[frame.run_id];
       if (frame.seq <= last)
         return;
       last = frame.seq;
-    } else if (frame.kind == "progress") {
+    } else if (frame.kind == frame_kind::progress) {
       // Latest percent wins: replace a waiting frame of the same task.
       for (size_t i = writing_ ? 1 : 0; i < queue_.size(); ++i)
-        if (queue_[i].kind == "progress" && queue_[i].run_id == frame.run_id
+        if (queue_[i].kind == frame_kind::progress
+            && queue_[i].run_id == frame.run_id
             && queue_[i].task == frame.task) {
           queue_[i] = frame;
           return;
@@ -231,7 +233,7 @@ private:
     writing_ = false;
     if (ec)
       return;
-    if (queue_.front().kind == "log")
+    if (queue_.front().kind == frame_kind::log)
       delivered_seq_ = std::max(delivered_seq_, queue_.front().seq);
     queue_.pop_front();
     if (closing_)

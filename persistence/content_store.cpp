@@ -140,38 +140,49 @@ database& opened(database& db, const store_stamp& expected) {
 #define DOWNHILL_ENTRY_COLUMNS                                                \
   "id, content_type, locale, title, body, fields, version, updated_at"
 
-/// The content database's statements, in the order of `content_sql`.
+/// The content database's statements, in the order of `content_sql`: the
+/// enum and the names its table is checked against are both made from this
+/// one list.
+#define DOWNHILL_CONTENT_STATEMENTS(X)                                        \
+  X(next_version)                                                             \
+  X(put_entry)                                                                \
+  X(add_version)                                                              \
+  X(add_content_type)                                                         \
+  X(add_locale)                                                               \
+  X(get_entry)                                                                \
+  X(list_entries)                                                             \
+  X(delete_entry)                                                             \
+  X(list_versions)                                                            \
+  X(get_settings)                                                             \
+  X(put_settings)                                                             \
+  X(count_entries)                                                            \
+  /* Per unsynced kind, in the order of unsynced_kind (kind_statement). */    \
+  X(list_webhooks)                                                            \
+  X(list_integrations)                                                        \
+  X(list_presets)                                                             \
+  X(list_teams)                                                               \
+  X(add_webhook)                                                              \
+  X(add_integration)                                                          \
+  X(add_preset)                                                               \
+  X(add_team)                                                                 \
+  X(count_webhooks)                                                           \
+  X(count_integrations)                                                       \
+  X(count_presets)                                                            \
+  X(count_teams)
+
 enum class content_sql_name : size_t {
-  next_version,
-  put_entry,
-  add_version,
-  add_content_type,
-  add_locale,
-  get_entry,
-  list_entries,
-  delete_entry,
-  list_versions,
-  get_settings,
-  put_settings,
-  count_entries,
-  // Per unsynced kind, in the order of unsynced_kind (see kind_statement).
-  list_webhooks,
-  list_integrations,
-  list_presets,
-  list_teams,
-  add_webhook,
-  add_integration,
-  add_preset,
-  add_team,
-  count_webhooks,
-  count_integrations,
-  count_presets,
-  count_teams,
+  DOWNHILL_CONTENT_STATEMENTS(DOWNHILL_STATEMENT_ENUM_VALUE)
 };
+
+constexpr const char* content_statement_names[] = {
+  DOWNHILL_CONTENT_STATEMENTS(DOWNHILL_STATEMENT_NAME)
+};
+
+#undef DOWNHILL_CONTENT_STATEMENTS
 
 /// Every statement on a content database, prepared once per open store.
 const std::vector<named_sql>& content_sql() {
-  static const std::vector<named_sql> table = {
+  static constexpr named_sql rows[] = {
     {"next_version",
      "SELECT coalesce(max(version), 0) + 1 FROM entry_versions WHERE "
      "entry_id = ?",
@@ -239,6 +250,9 @@ const std::vector<named_sql>& content_sql() {
     {"count_presets", "SELECT count(*) FROM presets", false},
     {"count_teams", "SELECT count(*) FROM teams", false},
   };
+  static_assert(rows_match_names(rows, content_statement_names),
+                "one row per name of content_sql_name, in its order");
+  static const std::vector<named_sql> table(std::begin(rows), std::end(rows));
   return table;
 }
 
@@ -253,17 +267,28 @@ content_sql_name kind_statement(content_sql_name first, unsynced_kind kind) {
                                        + static_cast<size_t>(kind));
 }
 
-/// The search index's statements, in the order of `index_sql`.
+/// The search index's statements, in the order of `index_sql`: the enum
+/// and the names its table is checked against are both made from this one
+/// list.
+#define DOWNHILL_INDEX_STATEMENTS(X)                                          \
+  X(delete_document)                                                          \
+  X(add_document)                                                             \
+  X(map_document)                                                             \
+  X(unmap_document)                                                           \
+  X(search)
+
 enum class index_sql_name : size_t {
-  delete_document,
-  add_document,
-  map_document,
-  unmap_document,
-  search,
+  DOWNHILL_INDEX_STATEMENTS(DOWNHILL_STATEMENT_ENUM_VALUE)
 };
 
+constexpr const char* index_statement_names[] = {
+  DOWNHILL_INDEX_STATEMENTS(DOWNHILL_STATEMENT_NAME)
+};
+
+#undef DOWNHILL_INDEX_STATEMENTS
+
 const std::vector<named_sql>& index_sql() {
-  static const std::vector<named_sql> table = {
+  static constexpr named_sql rows[] = {
     {"delete_document",
      "DELETE FROM entries_fts WHERE rowid = (SELECT docid FROM documents "
      "WHERE id = ?)",
@@ -280,6 +305,9 @@ const std::vector<named_sql>& index_sql() {
      "rank LIMIT ?",
      false},
   };
+  static_assert(rows_match_names(rows, index_statement_names),
+                "one row per name of index_sql_name, in its order");
+  static const std::vector<named_sql> table(std::begin(rows), std::end(rows));
   return table;
 }
 

@@ -108,50 +108,61 @@ constexpr int64_t application_id = 0x64686370; // "dhcp"
   "j.next_run_at, j.last_fired_at, j.skipped_firings, j.last_skipped_at, "    \
   "j.last_skip_reason"
 
-/// The control plane's statements, in the order of `control_plane_sql`.
+/// The control plane's statements, in the order of `control_plane_sql`:
+/// the enum `sql` and the names its table is checked against are both made
+/// from this one list.
+#define DOWNHILL_CONTROL_PLANE_STATEMENTS(X)                                  \
+  X(list_orgs)                                                                \
+  X(next_environment_key)                                                     \
+  X(insert_org)                                                               \
+  X(insert_main_environment)                                                  \
+  X(insert_user)                                                              \
+  X(list_users)                                                               \
+  X(user_exists)                                                              \
+  X(list_environments)                                                        \
+  X(delete_environment)                                                       \
+  X(insert_new_environment)                                                   \
+  X(insert_run)                                                               \
+  X(insert_task)                                                              \
+  X(next_log_seq)                                                             \
+  X(insert_log)                                                               \
+  X(count_logs)                                                               \
+  X(set_task)                                                                 \
+  X(set_run_status)                                                           \
+  X(set_run_started)                                                          \
+  X(set_run_finished)                                                         \
+  X(set_generation)                                                           \
+  X(set_environment_ready)                                                    \
+  X(cancel_open_tasks)                                                        \
+  X(get_run_with_tasks)                                                       \
+  X(list_runs_with_tasks)                                                     \
+  X(list_logs)                                                                \
+  X(get_job)                                                                  \
+  X(insert_job)                                                               \
+  X(update_schedule_state)                                                    \
+  X(record_skipped_firing)                                                    \
+  X(unfinished_runs)                                                          \
+  X(list_recurring_jobs)                                                      \
+  X(list_jobs)                                                                \
+  X(list_jobs_page)                                                           \
+  X(list_recurring_jobs_page)                                                 \
+  X(list_unfinished_run_ids)                                                  \
+  X(list_creating_environments)
+
 enum class sql : size_t {
-  list_orgs,
-  next_environment_key,
-  insert_org,
-  insert_main_environment,
-  insert_user,
-  list_users,
-  user_exists,
-  list_environments,
-  delete_environment,
-  insert_new_environment,
-  insert_run,
-  insert_task,
-  next_log_seq,
-  insert_log,
-  count_logs,
-  set_task,
-  set_run_status,
-  set_run_started,
-  set_run_finished,
-  set_generation,
-  set_environment_ready,
-  cancel_open_tasks,
-  get_run_with_tasks,
-  list_runs_with_tasks,
-  list_logs,
-  get_job,
-  insert_job,
-  update_schedule_state,
-  record_skipped_firing,
-  unfinished_runs,
-  list_recurring_jobs,
-  list_jobs,
-  list_jobs_page,
-  list_recurring_jobs_page,
-  list_unfinished_run_ids,
-  list_creating_environments,
+  DOWNHILL_CONTROL_PLANE_STATEMENTS(DOWNHILL_STATEMENT_ENUM_VALUE)
 };
+
+constexpr const char* control_plane_statement_names[] = {
+  DOWNHILL_CONTROL_PLANE_STATEMENTS(DOWNHILL_STATEMENT_NAME)
+};
+
+#undef DOWNHILL_CONTROL_PLANE_STATEMENTS
 
 /// Every statement of the control plane, prepared once per connection.
 /// A reader connection prepares only those that do not write.
 const std::vector<named_sql>& control_plane_sql() {
-  static const std::vector<named_sql> table = {
+  static constexpr named_sql rows[] = {
     {"list_orgs", "SELECT id, name, created_at FROM orgs ORDER BY id", false},
     // Keys are never reused, so a leftover directory of a deleted
     // environment can never be mistaken for a new one's.
@@ -284,6 +295,9 @@ const std::vector<named_sql>& control_plane_sql() {
     {"list_creating_environments",
      "SELECT key FROM environments WHERE status = 'creating'", false},
   };
+  static_assert(rows_match_names(rows, control_plane_statement_names),
+                "one row per name of sql, in its order");
+  static const std::vector<named_sql> table(std::begin(rows), std::end(rows));
   return table;
 }
 
@@ -334,6 +348,14 @@ job_type read_job_type(statement& s, int column) {
   return read_state(s, column, "jobs.type", job_type_from_string);
 }
 
+job_state read_job_state(statement& s, int column) {
+  return read_state(s, column, "jobs.state", job_state_from_string);
+}
+
+run_log_level read_log_level(statement& s, int column) {
+  return read_state(s, column, "logs.level", run_log_level_from_string);
+}
+
 job_record read_job(statement& s) {
   job_record j;
   j.id = s.int_column(0);
@@ -344,7 +366,7 @@ job_record read_job(statement& s) {
   j.target_environment = s.text_column(5);
   j.display_name = s.text_column(6);
   j.schedule_json = s.text_column(7);
-  j.state = s.text_column(8);
+  j.state = read_job_state(s, 8);
   j.created_by = s.text_column(9);
   j.created_at = s.int_column(10);
   j.latest_run_id = s.int_column(11);
@@ -579,9 +601,10 @@ void control_plane::apply(const run_progress& p) {
     }
     statement_use add{statements_[sql::insert_log]};
     add->bind(1, p.run_id).bind(2, seq).bind(3, log.task);
-    add->bind(4, log.level).bind(5, log.message).bind(6, log.at).run();
-    errors += log.level == "error";
-    warnings += log.level == "warning";
+    add->bind(4, to_string(log.level)).bind(5, log.message);
+    add->bind(6, log.at).run();
+    errors += log.level == run_log_level::error;
+    warnings += log.level == run_log_level::warning;
   }
   if (!p.logs.empty()) {
     statement_use count{statements_[sql::count_logs]};
@@ -650,7 +673,7 @@ std::vector<log_record> control_plane::list_logs(int64_t run_id, int64_t after,
   std::vector<log_record> result;
   while (list->step())
     result.push_back({list->int_column(0), list->text_column(1),
-                      list->text_column(2), list->text_column(3),
+                      read_log_level(*list, 2), list->text_column(3),
                       list->int_column(4)});
   return result;
 }
@@ -662,7 +685,7 @@ std::optional<job_record> control_plane::get_job(const std::string& org_id,
   if (!get->step())
     return std::nullopt;
   auto job = read_job(*get);
-  if (job.state == "deleted")
+  if (job.state == job_state::deleted)
     return std::nullopt;
   return job;
 }
@@ -671,7 +694,8 @@ int64_t control_plane::insert_job(const job_record& j) {
   statement_use add{statements_[sql::insert_job]};
   add->bind(1, j.org_id).bind(2, j.name).bind(3, to_string(j.type));
   add->bind(4, j.base_environment).bind(5, j.target_environment);
-  add->bind(6, j.display_name).bind(7, j.schedule_json).bind(8, j.state);
+  add->bind(6, j.display_name).bind(7, j.schedule_json);
+  add->bind(8, to_string(j.state));
   add->bind(9, j.created_by).bind(10, j.created_at).bind(11, j.next_run_at);
   add->run();
   return db_.last_insert_rowid();
@@ -679,7 +703,8 @@ int64_t control_plane::insert_job(const job_record& j) {
 
 void control_plane::update_schedule_state(const schedule_state& s) {
   statement_use set{statements_[sql::update_schedule_state]};
-  set->bind(1, s.state).bind(2, s.next_run_at).bind(3, s.last_fired_at);
+  set->bind(1, to_string(s.state)).bind(2, s.next_run_at);
+  set->bind(3, s.last_fired_at);
   set->bind(4, s.job_id).run();
 }
 
@@ -746,7 +771,7 @@ control_plane::interrupt_unfinished_runs(int64_t now) {
     p.run_id = run.run_id;
     p.status = run_status::interrupted;
     p.finished_at = now;
-    p.logs.push_back({0, "", "error",
+    p.logs.push_back({0, "", run_log_level::error,
                       "The server stopped while this run was in progress. "
                       "Nothing of it was applied: the target environment "
                       "keeps its previous data (a new environment is not "

@@ -55,7 +55,7 @@ json run_json(const run_record& run, int64_t now) {
 json log_json(const log_record& log) {
   return json{{"seq", log.seq},
               {"task", log.task},
-              {"level", log.level},
+              {"level", to_string(log.level)},
               {"message", log.message},
               {"at", format_time(log.at)}};
 }

@@ -3,7 +3,9 @@
 #pragma once
 
 #include "persistence/environment_status.hpp"
+#include "persistence/job_state.hpp"
 #include "persistence/job_type.hpp"
+#include "persistence/run_log_level.hpp"
 #include "persistence/run_states.hpp"
 
 #include <cstdint>
@@ -45,7 +47,7 @@ struct job_record {
   std::string target_environment; // the new environment for create
   std::string display_name;       // create only
   std::string schedule_json;      // {"kind":"now"} or a recurring schedule
-  std::string state;  // once (run now) | active | paused | deleted
+  job_state state = job_state::once;
   std::string created_by;
   int64_t created_at = 0;
   int64_t latest_run_id = 0;      // 0 when the job has no runs
@@ -68,7 +70,7 @@ struct skipped_firing {
 /// A recurring job's scheduling state, as the scheduler changes it.
 struct schedule_state {
   int64_t job_id = 0;
-  std::string state;          // active | paused | deleted
+  job_state state = job_state::active;  // or paused, deleted
   int64_t next_run_at = 0;    // 0 while paused or deleted
   int64_t last_fired_at = 0;  // 0: unchanged
 };
@@ -104,7 +106,7 @@ struct run_record {
 struct log_record {
   int64_t seq = 0;     // 0 when written: the next number of its run
   std::string task;
-  std::string level;   // info | warning | error
+  run_log_level level = run_log_level::info;
   std::string message;
   int64_t at = 0;
 };

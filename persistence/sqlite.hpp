@@ -93,6 +93,26 @@ struct named_sql {
   bool writes;
 };
 
+/// Whether `rows` are the statements `names`: one row each, in their order.
+/// A database's statement names are one list, `X(name) X(name) ...`, that
+/// makes both its enum (DOWNHILL_STATEMENT_ENUM_VALUE) and its names
+/// (DOWNHILL_STATEMENT_NAME); a static_assert next to its table checks the
+/// table against them, so that a row out of its name's place, or a name
+/// without its row, fails to compile instead of running another statement.
+template <size_t Rows, size_t Names>
+constexpr bool rows_match_names(const named_sql (&rows)[Rows],
+                                const char* const (&names)[Names]) {
+  if (Rows != Names)
+    return false;
+  for (size_t i = 0; i < Rows; ++i)
+    if (std::string_view{rows[i].name} != std::string_view{names[i]})
+      return false;
+  return true;
+}
+
+#define DOWNHILL_STATEMENT_ENUM_VALUE(name) name,
+#define DOWNHILL_STATEMENT_NAME(name) #name,
+
 /// The fixed statements of one connection, prepared once when it opens and
 /// reused by every call, so no call parses SQL. Indexed by the owner's enum
 /// of statement names; a statement belongs to its connection, and so is

@@ -10,6 +10,7 @@ namespace downhill {
 namespace {
 
 using scheduler_pointer = scheduler_actor::stateful_pointer<scheduler_state>;
+using persistence::job_state;
 using namespace std::chrono;
 
 scheduler::time_point to_point(int64_t ms) {
@@ -33,7 +34,8 @@ void persist(scheduler_pointer self, const scheduled_job& job,
     return;
   self->send(self->state.writer, persist_atom::value,
              persistence::schedule_state{job.job.spec.job_id,
-                                         job.job.paused ? "paused" : "active",
+                                         job.job.paused ? job_state::paused
+                                                        : job_state::active,
                                          job.job.next_run_at, fired_at});
 }
 
@@ -125,7 +127,7 @@ recurring_scheduler(scheduler_pointer self, control_plane_writer_actor writer,
       job.job.paused = true;
       job.job.next_run_at = 0;
       enqueue(self, job);
-      return persist_now(self, {id, "paused", 0, 0});
+      return persist_now(self, {id, job_state::paused, 0, 0});
     },
     [=](resume_atom, int64_t id) -> caf::result<api_error> {
       auto i = self->state.jobs.find(id);
@@ -137,12 +139,13 @@ recurring_scheduler(scheduler_pointer self, control_plane_writer_actor writer,
         job.job.next_run_at = next_after(job, self->state.clock());
         enqueue(self, job);
       }
-      return persist_now(self, {id, "active", job.job.next_run_at, 0});
+      return persist_now(self, {id, job_state::active, job.job.next_run_at,
+                                0});
     },
     [=](remove_atom, int64_t id) -> caf::result<api_error> {
       if (self->state.jobs.erase(id) == 0)
         return unknown_job(id);
-      return persist_now(self, {id, "deleted", 0, 0});
+      return persist_now(self, {id, job_state::deleted, 0, 0});
     },
     [=](register_atom, const std::string& org_id, fire_target& org) {
       for (auto& [id, job] : self->state.jobs)

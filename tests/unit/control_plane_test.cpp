@@ -28,7 +28,7 @@ job_record recurring_job(const std::string& org) {
   job.base_environment = "main";
   job.target_environment = "staging";
   job.schedule_json = R"({"kind":"interval","every_seconds":1})";
-  job.state = "active";
+  job.state = job_state::active;
   job.created_by = "alice";
   job.created_at = 1000;
   return job;

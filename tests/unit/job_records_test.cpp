@@ -35,7 +35,7 @@ TEST_CASE("a job's row carries every field and the stored schedule") {
   CHECK(row.base_environment == "main");
   CHECK(row.target_environment == "staging");
   CHECK(row.created_by == "alice");
-  CHECK(row.state == "once");
+  CHECK(row.state == persistence::job_state::once);
   CHECK(nlohmann::json::parse(row.schedule_json)
         == nlohmann::json{{"kind", "daily"},
                           {"at", "02:30"},
@@ -45,7 +45,7 @@ TEST_CASE("a job's row carries every field and the stored schedule") {
 TEST_CASE("a stored recurring job comes back as the spec its firings "
           "submit") {
   auto row = job_record_of(nightly_sync(), "acme");
-  row.state = "paused";
+  row.state = persistence::job_state::paused;
   row.created_at = 1000;
   row.next_run_at = 5000;
   auto held = recurring_job_of(row, fire_target{});

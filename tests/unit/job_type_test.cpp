@@ -44,7 +44,7 @@ TEST_CASE("a stored job type this version does not know fails the read, "
     job.base_environment = "main";
     job.target_environment = "staging";
     job.schedule_json = R"({"kind":"interval","every_seconds":60})";
-    job.state = "active";
+    job.state = job_state::active;
     job.created_by = "alice";
     job.created_at = 1000;
     db.insert_job(job);

@@ -25,7 +25,7 @@ job_record once_job(const std::string& org) {
   job.base_environment = "main";
   job.target_environment = "staging";
   job.schedule_json = R"({"kind":"now"})";
-  job.state = "once";
+  job.state = job_state::once;
   job.created_by = "alice";
   return job;
 }
@@ -47,7 +47,7 @@ void add_runs(control_plane& db, const std::string& org, int count) {
       p.tasks.push_back(
         {created.task_ids.back(), "", task_status::running, "clone",
          40 + i % 60});
-      p.logs.push_back({1, "", "warning", "slow disk", 2000 + i});
+      p.logs.push_back({1, "", run_log_level::warning, "slow disk", 2000 + i});
       db.apply(p);
     }
   }
@@ -138,7 +138,7 @@ TEST_CASE("get_run reads the run's fields and its tasks, and no other "
   p.run_id = created.run_id;
   p.tasks.push_back(
     {created.task_ids[1], "", task_status::succeeded, "restore", 100});
-  p.logs.push_back({1, "index", "error", "bad", 5100});
+  p.logs.push_back({1, "index", run_log_level::error, "bad", 5100});
   db.apply(p);
 
   auto got = db.get_run("acme", created.run_id);

@@ -63,7 +63,7 @@ TEST_CASE("a stored status this version does not know fails the read, "
     run.job.type = job_type::sync_environments;
     run.job.base_environment = "main";
     run.job.target_environment = "staging";
-    run.job.state = "once";
+    run.job.state = job_state::once;
     run.trigger = "manual";
     run.created_by = "alice";
     run.task_names = {"a"};
