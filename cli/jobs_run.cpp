@@ -1,69 +1,20 @@
 #include "cli/jobs_run.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
+#include "client/http_client.hpp"
+#include "client/ws_client.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <iostream>
 #include <map>
+#include <stdexcept>
 #include <unistd.h>
 
 namespace downhill::cli {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = beast::http;
-namespace websocket = beast::websocket;
 using json = nlohmann::json;
 
 namespace {
-
-struct endpoint {
-  std::string host = "127.0.0.1";
-  std::string port = "8080";
-};
-
-endpoint parse_server(const std::string& url) {
-  endpoint e;
-  auto rest = url;
-  if (auto p = rest.find("://"); p != std::string::npos)
-    rest = rest.substr(p + 3);
-  if (auto slash = rest.find('/'); slash != std::string::npos)
-    rest = rest.substr(0, slash);
-  auto colon = rest.rfind(':');
-  e.host = rest.substr(0, colon);
-  if (colon != std::string::npos)
-    e.port = rest.substr(colon + 1);
-  return e;
-}
-
-/// One HTTP request; returns status and parsed body.
-std::pair<int, json> request(const endpoint& server, const std::string& token,
-                             bhttp::verb method, const std::string& target,
-                             const json& body = nullptr) {
-  asio::io_context ioc;
-  asio::ip::tcp::resolver resolver{ioc};
-  beast::tcp_stream stream{ioc};
-  stream.expires_after(std::chrono::seconds(30));
-  stream.connect(resolver.resolve(server.host, server.port));
-  bhttp::request<bhttp::string_body> req{method, target, 11};
-  req.set(bhttp::field::host, server.host);
-  req.set(bhttp::field::authorization, "Bearer " + token);
-  if (!body.is_null()) {
-    req.set(bhttp::field::content_type, "application/json");
-    req.body() = body.dump();
-  }
-  req.prepare_payload();
-  bhttp::write(stream, req);
-  beast::flat_buffer buffer;
-  bhttp::response<bhttp::string_body> res;
-  bhttp::read(stream, buffer, res);
-  auto parsed = json::parse(res.body(), nullptr, false);
-  return {static_cast<int>(res.result_int()),
-          parsed.is_discarded() ? json(nullptr) : parsed};
-}
 
 std::string bar(int percent) {
   constexpr int width = 24;
@@ -132,16 +83,22 @@ private:
 } // namespace
 
 int jobs_run(const jobs_run_options& o) {
-  auto server = parse_server(o.server);
+  std::optional<client::endpoint> server;
   try {
-    auto [me_status, me] = request(server, o.token, bhttp::verb::get,
-                                   "/api/v1/me");
-    if (me_status != 200 || me["org"].is_null()) {
+    server = client::parse_server_url(o.server);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "downhill: --server: " << e.what() << "\n";
+    return 2;
+  }
+  try {
+    client::http_client api{*server, o.token};
+    auto me = api.get("/api/v1/me");
+    if (me.status != 200 || me.data()["org"].is_null()) {
       std::cerr << "downhill: the token is not a user's token of this server"
                 << "\n";
       return 2;
     }
-    std::string org = me["org"];
+    std::string org = me.data()["org"];
     json job{{"name", o.name},
              {"type", o.type},
              {"base_environment", o.base},
@@ -153,54 +110,47 @@ int jobs_run(const jobs_run_options& o) {
     } else {
       job["target_environment"] = o.target;
     }
-    auto [status, created] = request(server, o.token, bhttp::verb::post,
-                                     "/api/v1/orgs/" + org + "/jobs", job);
-    if (status != 201) {
-      auto error = created.is_object() ? created["error"] : json(nullptr);
-      std::cerr << "downhill: " << status << " "
+    auto submitted = api.post("/api/v1/orgs/" + org + "/jobs", job);
+    if (submitted.status != 201) {
+      // Not JSON when something other than downhill answered.
+      auto body = json::parse(submitted.body, nullptr, false);
+      auto error = body.is_object() ? body["error"] : json(nullptr);
+      std::cerr << "downhill: " << submitted.status << " "
                 << (error.is_object() ? error.value("code", "") + ": "
                                           + error.value("message", "")
                                       : std::string{"request failed"})
                 << "\n";
       return 1;
     }
-    std::string run_id = created["run"]["id"];
+    std::string run_id = submitted.data()["run"]["id"];
     std::cout << "run " << run_id << ": " << o.name << " (" << o.base
               << " -> " << o.target << ")\n";
 
-    asio::io_context ioc;
-    asio::ip::tcp::resolver resolver{ioc};
-    websocket::stream<beast::tcp_stream> ws{ioc};
-    beast::get_lowest_layer(ws).connect(resolver.resolve(server.host,
-                                                         server.port));
-    ws.set_option(websocket::stream_base::decorator(
-      [&](websocket::request_type& req) {
-        req.set(bhttp::field::authorization, "Bearer " + o.token);
-      }));
-    ws.handshake(server.host,
-                 "/api/v1/orgs/" + org + "/runs/" + run_id + "/events");
+    client::ws_client events{
+      *server, "/api/v1/orgs/" + org + "/runs/" + run_id + "/events",
+      o.token};
     progress_view view;
     json final_run;
     for (;;) {
-      beast::flat_buffer buffer;
-      ws.read(buffer);
-      auto frame = json::parse(beast::buffers_to_string(buffer.data()));
-      auto type = frame.value("type", "");
+      auto frame = events.next();
+      if (!frame)
+        throw std::runtime_error("the event stream ended before the run did");
+      auto type = frame->value("type", "");
       if (type == "progress") {
-        view.progress(frame["task"], frame["phase"], frame["percent"]);
+        view.progress((*frame)["task"], (*frame)["phase"],
+                      (*frame)["percent"]);
       } else if (type == "log") {
-        view.log(frame);
+        view.log(*frame);
       } else if (type == "run") {
-        auto state = frame["run"].value("status", "");
+        auto state = (*frame)["run"].value("status", "");
         if (state != "running" && state != "queued") {
-          final_run = frame["run"];
+          final_run = (*frame)["run"];
           break;
         }
       }
     }
     view.finish();
-    beast::error_code ignored;
-    ws.close(websocket::close_code::normal, ignored);
+    events.close();
     std::cout << "run " << run_id << " " << final_run.value("status", "")
               << " in " << final_run.value("elapsed_ms", 0) << " ms: "
               << final_run.value("total_logs", 0) << " logs, "

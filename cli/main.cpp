@@ -35,31 +35,6 @@ bool parse_listen(const std::string& text, std::string& host, uint16_t& port) {
   return true;
 }
 
-/// "50M" -> 52428800. Suffixes K, M, G are binary; none means bytes.
-bool parse_rate(const std::string& text, int64_t& bytes) {
-  if (text.empty())
-    return false;
-  int64_t unit = 1;
-  auto digits = text;
-  switch (text.back()) {
-    case 'K': case 'k': unit = 1024; break;
-    case 'M': case 'm': unit = 1024 * 1024; break;
-    case 'G': case 'g': unit = 1024 * 1024 * 1024; break;
-    default: break;
-  }
-  if (unit != 1)
-    digits.pop_back();
-  if (digits.empty()
-      || digits.find_first_not_of("0123456789") != std::string::npos
-      || digits.size() > 12)
-    return false;
-  auto value = std::stoll(digits);
-  if (value > INT64_MAX / unit)
-    return false;
-  bytes = value * unit;
-  return true;
-}
-
 /// `downhill serve`'s flags, as given.
 struct serve_flags {
   std::string data_dir = "./var";
@@ -67,7 +42,7 @@ struct serve_flags {
   bool admin_token_given = false;
   std::string admin_token;
   std::string admin_token_file;
-  std::string copy_rate;
+  int64_t copy_bytes_per_second = 0;  // 0: no limit
   downhill::http::server_options network;  // connection limits
 };
 
@@ -116,12 +91,7 @@ int serve(const serve_flags& flags) {
   }
   downhill::core::options core_options;
   core_options.data_dir = flags.data_dir;
-  if (!flags.copy_rate.empty()
-      && !parse_rate(flags.copy_rate, core_options.copy_bytes_per_second)) {
-    std::cerr << "downhill: --copy-rate-limit must be bytes per second, "
-                 "e.g. 52428800 or 50M\n";
-    return 2;
-  }
+  core_options.copy_bytes_per_second = flags.copy_bytes_per_second;
   // Checked before the data directory is touched: a refused token leaves
   // no trace.
   auto given = downhill::cli::operator_admin_token(
@@ -194,9 +164,12 @@ int main(int argc, char** argv) {
                         "$DOWNHILL_ADMIN_TOKEN, else the token generated at "
                         "the first start, kept as a hash in the data "
                         "directory)");
-  serve_cmd->add_option("--copy-rate-limit", flags.copy_rate,
-                        "Pace of environment copies in bytes per second "
-                        "(K, M, G suffixes; default: no limit)");
+  serve_cmd
+    ->add_option("--copy-rate-limit", flags.copy_bytes_per_second,
+                 "Pace of environment copies in bytes per second (K, M, G, "
+                 "T suffixes, binary; default: no limit)")
+    ->transform(CLI::AsSizeValue(/*kb_is_1000=*/false))
+    ->check(CLI::Range(int64_t{0}, INT64_MAX));
   serve_cmd
     ->add_option("--max-connections", flags.network.max_connections,
                  "Open connections in all (default: from the file "
@@ -240,7 +213,12 @@ int main(int argc, char** argv) {
     ->required();
   run_cmd->add_option("--display-name", run_options.display_name,
                       "Display name of a new environment");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help exits 0; every mistake in the flags 2 (docs/operations.md).
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   flags.admin_token_given = admin_token_opt->count() > 0;
   try {
     if (*serve_cmd)

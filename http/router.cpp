@@ -83,11 +83,10 @@ void router::add(route r) {
 }
 
 api_response router::dispatch(api_request& request) const {
-  std::optional<api_response> refused;
-  auto found = authorize(request, refused);
-  if (!found)
-    return *refused;
-  return dispatch(*found, request);
+  auto decided = authorize(request);
+  if (decided.error)
+    return error_response(decided.error);
+  return dispatch(*decided.found, request);
 }
 
 api_response router::dispatch(const route& found, api_request& request) const {
@@ -110,30 +109,31 @@ api_response router::dispatch(const route& found, api_request& request) const {
   }
 }
 
-std::optional<api_response>
-router::check_stream(const api_request& request,
-                     event_stream_request& what) const {
+stream_check router::check_stream(const api_request& request) const {
+  stream_check out;
+  auto& what = out.stream;
   what.org_id = request.param("org");
   if (!request.params.count("run"))
-    return std::nullopt;
+    return out;
   try {
     what.run_id = id_param(request, "run");
     what.after = query_int(request, "after", 0, 0, INT64_MAX);
   } catch (const bad_request& e) {
-    return error_response(e.error);
+    out.error = e.error;
+    return out;
   }
   bool exists = false;
   core_.read([&](persistence::control_plane& db) {
     exists = db.get_run(what.org_id, what.run_id).has_value();
   });
   if (!exists)
-    return error_response(make_error(
-      error_code::not_found, "No run " + std::to_string(what.run_id) + "."));
-  return std::nullopt;
+    out.error = make_error(error_code::not_found,
+                           "No run " + std::to_string(what.run_id) + ".");
+  return out;
 }
 
-const route* router::authorize(api_request& request,
-                               std::optional<api_response>& refused) const {
+authorization router::authorize(api_request& request) const {
+  auto refuse = [](api_error error) { return authorization{std::move(error)}; };
   try {
     const route* found = nullptr;
     bool path_known = false;
@@ -148,17 +148,15 @@ const route* router::authorize(api_request& request,
         break;
       }
     }
-    if (found == nullptr) {
-      refused = error_response(
-        path_known ? make_error(error_code::method_not_allowed,
-                                "This path does not accept " + request.method
-                                  + ".")
-                   : make_error(error_code::not_found,
-                                "No such route: " + request.path));
-      return nullptr;
-    }
+    if (found == nullptr)
+      return refuse(path_known
+                      ? make_error(error_code::method_not_allowed,
+                                   "This path does not accept "
+                                     + request.method + ".")
+                      : make_error(error_code::not_found,
+                                   "No such route: " + request.path));
     if (found->needs == access::anyone)
-      return found;
+      return {{}, found};
     auto& token = request.bearer_token;
     if (!token.empty()
         && persistence::token_matches_hash(token, admin_token_hash_)) {
@@ -167,16 +165,13 @@ const route* router::authorize(api_request& request,
                                          : core_.find_user(token)) {
       request.caller = *user;
     } else {
-      refused = error_response(make_error(
+      return refuse(make_error(
         error_code::unauthorized,
         "Send a valid token in the header 'Authorization: Bearer TOKEN'."));
-      return nullptr;
     }
-    if (found->needs == access::admin && !request.caller.admin) {
-      refused = error_response(
+    if (found->needs == access::admin && !request.caller.admin)
+      return refuse(
         make_error(error_code::forbidden, "Only the admin token may do this."));
-      return nullptr;
-    }
     if (found->needs == access::organization) {
       auto org = request.params.find("org");
       // Another organization's objects do not exist for this caller; for
@@ -185,17 +180,14 @@ const route* router::authorize(api_request& request,
                      && (request.caller.admin
                            ? core_.org_exists(org->second)
                            : org->second == request.caller.org_id);
-      if (!visible) {
-        refused = error_response(
+      if (!visible)
+        return refuse(
           make_error(error_code::not_found, "No such organization."));
-        return nullptr;
-      }
     }
-    return found;
+    return {{}, found};
   } catch (const std::exception& e) {
-    refused = error_response(
+    return refuse(
       make_error(error_code::internal, std::string{"routing: "} + e.what()));
-    return nullptr;
   }
 }
 

@@ -6,7 +6,6 @@
 #include "http/api_types.hpp"
 
 #include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +32,19 @@ struct route {
   size_t body_limit = default_body_limit;
 };
 
+/// What authorize decided: the route to run, or why the request is
+/// refused (`error` set, `found` null).
+struct authorization {
+  api_error error;
+  const route* found = nullptr;
+};
+
+/// Which event stream an upgrade gets, or why it is refused (`error` set).
+struct stream_check {
+  api_error error;
+  event_stream_request stream;
+};
+
 class router {
 public:
   router(core& c, std::string admin_token_hash);
@@ -41,19 +53,17 @@ public:
   /// Matches the path and checks the token, from the request's headers
   /// alone: it never blocks (tokens and organizations are looked up in
   /// memory), so it runs on a network thread before any body is read.
-  /// Fills the request's caller and params and returns the route, or sets
-  /// `refused` to the answer and returns null. Never throws.
-  const route* authorize(api_request& request,
-                         std::optional<api_response>& refused) const;
+  /// Fills the request's caller and params and returns the route, or the
+  /// refusal. Never throws.
+  authorization authorize(api_request& request) const;
   /// Runs an authorized request's handler. Never throws: any failure is an
   /// error answer (a 500 carries an error id; its details go to the log).
   api_response dispatch(const route& found, api_request& request) const;
   /// authorize, then dispatch (for tests and fuzzing).
   api_response dispatch(api_request& request) const;
-  /// For an authorized events route: which stream, or an error response
-  /// (unknown run, bad `after`).
-  std::optional<api_response> check_stream(const api_request& request,
-                                           event_stream_request& what) const;
+  /// For an authorized events route: which stream, or the refusal (unknown
+  /// run, bad `after`).
+  stream_check check_stream(const api_request& request) const;
   core& owner() const { return core_; }
 
 private:

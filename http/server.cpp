@@ -157,10 +157,10 @@ private:
       version_ = header.version();
       keep_alive_ = header.keep_alive();
       request_ = request_from_header(header);
-      std::optional<api_response> refused;
-      route_ = routes_.authorize(request_, refused);
-      if (!route_)
-        return refuse_unread(std::move(*refused));
+      auto decided = routes_.authorize(request_);
+      if (decided.error)
+        return refuse_unread(error_response(decided.error));
+      route_ = decided.found;
     } catch (const std::exception& e) {
       return refuse_unread(error_response(
         make_error(error_code::internal, std::string{"headers: "} + e.what())));
@@ -277,19 +277,17 @@ private:
     bool queued = shares_.submit(
       organization_key(),
       [self, request = std::move(request)]() mutable {
-        event_stream_request what;
-        std::optional<api_response> refused;
+        stream_check checked;
         try {
-          refused = self->routes_.check_stream(self->request_, what);
+          checked = self->routes_.check_stream(self->request_);
         } catch (const std::exception& e) {
-          refused = error_response(make_error(
-            error_code::internal, std::string{"event stream: "} + e.what()));
+          checked.error = make_error(
+            error_code::internal, std::string{"event stream: "} + e.what());
         }
         asio::post(self->stream_.get_executor(),
-                   [self, refused = std::move(refused), what = std::move(what),
+                   [self, checked = std::move(checked),
                     request = std::move(request)]() mutable {
-                     self->on_upgrade_checked(std::move(refused),
-                                              std::move(what),
+                     self->on_upgrade_checked(std::move(checked),
                                               std::move(request));
                    });
       });
@@ -299,15 +297,14 @@ private:
     }
   }
 
-  void on_upgrade_checked(std::optional<api_response> refused,
-                          event_stream_request what,
+  void on_upgrade_checked(stream_check checked,
                           bhttp::request<bhttp::string_body> request) {
-    if (refused) {
+    if (checked.error) {
       keep_alive_ = false;
-      return send(std::move(*refused));
+      return send(error_response(checked.error));
     }
     start_websocket_session(stream_.release_socket(), routes_.owner(), shares_,
-                            std::move(what), std::move(request),
+                            std::move(checked.stream), std::move(request),
                             std::move(ticket_));
   }
 

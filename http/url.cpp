@@ -1,38 +1,50 @@
 #include "http/url.hpp"
 
+#include <boost/url/encode.hpp>
+#include <boost/url/grammar/hexdig_chars.hpp>
+#include <boost/url/params_view.hpp>
+#include <boost/url/pct_string_view.hpp>
+#include <boost/url/rfc/pchars.hpp>
+
 namespace downhill::http {
+
+namespace urls = boost::urls;
 
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
+/// What a query may hold unescaped (RFC 3986 3.4), less '%'.
+constexpr auto query_chars = urls::pchars + '/' + '?' - '%';
+
+/// Boost.URL decodes only text its grammar accepts, but clients send more:
+/// spaces, bytes over 0x7f, a '%' without two hex digits. Such bytes stand
+/// for themselves, so they are escaped before decoding.
+std::string escape_stray_bytes(std::string_view text) {
+  auto is_escape = [&](size_t i) {
+    return text[i] == '%' && i + 2 < text.size()
+           && urls::grammar::hexdig_chars(text[i + 1])
+           && urls::grammar::hexdig_chars(text[i + 2]);
+  };
+  std::string out;
+  size_t plain = 0;  // where the text since the last escape starts
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (!is_escape(i))
+      continue;
+    out += urls::encode(text.substr(plain, i - plain), query_chars);
+    out += text.substr(i, 3);
+    plain = i + 3;
+    i += 2;
+  }
+  out += urls::encode(text.substr(plain), query_chars);
+  return out;
 }
+
+/// '+' is a space in queries (HTML forms).
+const urls::encoding_opts form_decoding{/*space_as_plus=*/true};
 
 } // namespace
 
 std::string percent_decode(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0
-               && hex_value(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 1]) * 16
-                               + hex_value(text[i + 2]));
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return urls::pct_string_view(escape_stray_bytes(text)).decode(form_decoding);
 }
 
 void split_target(const std::string& target, std::string& path,
@@ -41,21 +53,11 @@ void split_target(const std::string& target, std::string& path,
   path = target.substr(0, mark);
   if (mark == std::string::npos)
     return;
-  auto rest = target.substr(mark + 1);
-  size_t start = 0;
-  while (start <= rest.size()) {
-    auto end = rest.find('&', start);
-    if (end == std::string::npos)
-      end = rest.size();
-    auto pair = rest.substr(start, end - start);
-    if (!pair.empty()) {
-      auto eq = pair.find('=');
-      auto key = percent_decode(pair.substr(0, eq));
-      auto value = eq == std::string::npos ? ""
-                                           : percent_decode(pair.substr(eq + 1));
-      query.emplace(std::move(key), std::move(value));
-    }
-    start = end + 1;
+  auto escaped = escape_stray_bytes(std::string_view{target}.substr(mark + 1));
+  for (auto param : urls::params_view(escaped, form_decoding)) {
+    if (param.key.empty() && !param.has_value)
+      continue;  // "a&&b", a trailing '&'
+    query.emplace(std::move(param.key), std::move(param.value));
   }
 }
 

@@ -1,21 +1,17 @@
 #include "persistence/record_json.hpp"
 
-#include <cstdio>
-#include <ctime>
+#include <date/date.h>
+
+#include <chrono>
 
 namespace downhill::persistence {
 
 using json = nlohmann::json;
 
 std::string format_time(int64_t ms) {
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[40];
-  auto n = std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &utc);
-  std::snprintf(text + n, sizeof(text) - n, ".%03dZ",
-                static_cast<int>(ms % 1000));
-  return text;
+  // %T of a millisecond time point prints HH:MM:SS.mmm.
+  return date::format("%FT%TZ", date::sys_time<std::chrono::milliseconds>{
+                                  std::chrono::milliseconds{ms}});
 }
 
 json time_json(int64_t ms) {

@@ -3,7 +3,8 @@
 # (as root), skipping the apt calls when everything is already there.
 set -euo pipefail
 packages=(build-essential cmake pkg-config libcaf-dev catch2 libboost1.81-dev
-          libsqlite3-dev sqlite3 libhowardhinnant-date-dev tzdata
+          libboost-url1.81-dev libsqlite3-dev sqlite3 libhowardhinnant-date-dev
+          tzdata
           nlohmann-json3-dev libcli11-dev libssl-dev ca-certificates
           chromium)  # the dashboard's browser test
 # Node.js runs the browser test; install Debian's if the machine has none.

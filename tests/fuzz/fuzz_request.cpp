@@ -126,21 +126,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto request = parser.release();
   auto api = http::to_api_request(request);
 
-  std::optional<http::api_response> refused;
-  auto* route = w.routes->authorize(api, refused);
-  if (route == nullptr) {
-    if (!refused)
-      std::abort();  // a refusal without an answer
-    check(*refused);
+  auto decided = w.routes->authorize(api);
+  if (decided.error) {
+    check(http::error_response(decided.error));
     return 0;
   }
+  auto* route = decided.found;
+  if (route == nullptr)
+    std::abort();  // neither a route nor a refusal
   if (api.body.size() > route->body_limit)
     return 0;  // 413, before the handler
   if (boost::beast::websocket::is_upgrade(request) && is_event_stream(*route)) {
-    http::event_stream_request what;
     try {
-      if (auto answer = w.routes->check_stream(api, what))
-        check(*answer);
+      if (auto checked = w.routes->check_stream(api); checked.error)
+        check(http::error_response(checked.error));
     } catch (const std::exception&) {
       // server.cpp turns this into a 500 rather than a crash; still a bug.
       std::abort();

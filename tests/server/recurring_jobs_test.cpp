@@ -4,11 +4,10 @@
 // firing, and catch-up after a restart.
 #include "org_fixture.hpp"
 #include "store_inspector.hpp"
+#include "persistence/record_json.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <cstdio>
-#include <ctime>
 #include <thread>
 
 using namespace downhill::testing;
@@ -53,17 +52,9 @@ std::vector<json> wait_for_runs(org_fixture& f, const std::string& job_id,
 /// An instant as the API writes it (RFC 3339, UTC, milliseconds), so that
 /// it compares with the API's times as text.
 std::string rfc3339(std::chrono::system_clock::time_point t) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-              t.time_since_epoch())
-              .count();
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[40];
-  auto n = std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &utc);
-  std::snprintf(text + n, sizeof(text) - n, ".%03dZ",
-                static_cast<int>(ms % 1000));
-  return text;
+  return downhill::persistence::format_time(
+    std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch())
+      .count());
 }
 
 json recurring_entry(org_fixture& f, const std::string& job_id) {

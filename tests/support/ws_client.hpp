@@ -1,32 +1,10 @@
-// A blocking WebSocket client for tests (Beast).
+// Tests follow event streams with the CLI's WebSocket client (client/).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
-#include <chrono>
-#include <memory>
-#include <optional>
-#include <string>
+#include "client/ws_client.hpp"
 
 namespace downhill::testing {
 
-class ws_client {
-public:
-  /// Connects and upgrades; throws if the server refuses.
-  ws_client(uint16_t port, const std::string& target,
-            const std::string& token, int receive_buffer = 0);
-  ~ws_client();
-
-  /// The next frame as JSON, or nothing if none came before the deadline
-  /// (or the server closed: see closed()).
-  std::optional<nlohmann::json> next(std::chrono::milliseconds deadline);
-  bool closed() const;
-  int close_code() const;
-  std::string close_reason() const;
-
-private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
-};
+using client::ws_client;
 
 } // namespace downhill::testing

@@ -1,11 +1,11 @@
-#include "http_client.hpp"
+#include "client/http_client.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
+#include "client/connect.hpp"
+
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-namespace downhill::testing {
+namespace downhill::client {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -29,12 +29,10 @@ response http_client::send(const std::string& method,
                            const std::string& body) const {
   asio::io_context ioc;
   beast::tcp_stream stream{ioc};
-  stream.expires_after(std::chrono::seconds(60));
-  stream.connect(asio::ip::tcp::endpoint{asio::ip::make_address("127.0.0.1"),
-                                         port_});
+  connect(stream, server_);
   bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method),
                                          target, 11};
-  req.set(bhttp::field::host, "127.0.0.1");
+  req.set(bhttp::field::host, server_.host);
   if (!token_.empty())
     req.set(bhttp::field::authorization, "Bearer " + token_);
   if (!body.empty()) {
@@ -72,4 +70,4 @@ response http_client::del(const std::string& target) const {
   return send("DELETE", target, "");
 }
 
-} // namespace downhill::testing
+} // namespace downhill::client

@@ -1,10 +1,12 @@
-#include "ws_client.hpp"
+#include "client/ws_client.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
+#include "client/connect.hpp"
+
+#include <boost/asio/io_context.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
-namespace downhill::testing {
+namespace downhill::client {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -17,23 +19,16 @@ struct ws_client::impl {
   bool closed = false;
 };
 
-ws_client::ws_client(uint16_t port, const std::string& target,
+ws_client::ws_client(endpoint server, const std::string& target,
                      const std::string& token, int receive_buffer)
   : impl_(std::make_unique<impl>()) {
-  auto& socket = beast::get_lowest_layer(impl_->ws).socket();
-  socket.open(asio::ip::tcp::v4());
-  if (receive_buffer > 0)
-    socket.set_option(asio::socket_base::receive_buffer_size(receive_buffer));
-  beast::get_lowest_layer(impl_->ws).expires_after(std::chrono::seconds(30));
-  beast::get_lowest_layer(impl_->ws).connect(
-    asio::ip::tcp::endpoint{asio::ip::make_address("127.0.0.1"), port});
+  connect(beast::get_lowest_layer(impl_->ws), server, receive_buffer);
   impl_->ws.set_option(websocket::stream_base::decorator(
     [token](websocket::request_type& req) {
       if (!token.empty())
         req.set(beast::http::field::authorization, "Bearer " + token);
     }));
-  impl_->ws.handshake("127.0.0.1", target);
-  beast::get_lowest_layer(impl_->ws).expires_never();
+  impl_->ws.handshake(server.host, target);
 }
 
 ws_client::~ws_client() {
@@ -43,19 +38,34 @@ ws_client::~ws_client() {
 
 std::optional<nlohmann::json>
 ws_client::next(std::chrono::milliseconds deadline) {
-  if (impl_->closed)
-    return std::nullopt;
   beast::get_lowest_layer(impl_->ws).expires_after(deadline);
+  return read_frame();
+}
+
+std::optional<nlohmann::json> ws_client::next() {
+  beast::get_lowest_layer(impl_->ws).expires_never();
+  return read_frame();
+}
+
+/// Asynchronous underneath: Beast applies a stream's deadline only to
+/// asynchronous operations.
+std::optional<nlohmann::json> ws_client::read_frame() {
+  auto& s = *impl_;
+  if (s.closed)
+    return std::nullopt;
+  s.buffer.clear();
   beast::error_code ec;
-  impl_->buffer.clear();
-  impl_->ws.read(impl_->buffer, ec);
+  s.ws.async_read(s.buffer,
+                  [&ec](beast::error_code e, std::size_t) { ec = e; });
+  s.ioc.restart();
+  s.ioc.run();
   if (ec) {
     if (ec == websocket::error::closed || ec == asio::error::eof
         || ec == asio::error::connection_reset)
-      impl_->closed = true;
+      s.closed = true;
     return std::nullopt;
   }
-  return nlohmann::json::parse(beast::buffers_to_string(impl_->buffer.data()));
+  return nlohmann::json::parse(beast::buffers_to_string(s.buffer.data()));
 }
 
 bool ws_client::closed() const {
@@ -70,4 +80,9 @@ std::string ws_client::close_reason() const {
   return std::string{impl_->ws.reason().reason.c_str()};
 }
 
-} // namespace downhill::testing
+void ws_client::close() {
+  beast::error_code ignored;
+  impl_->ws.close(websocket::close_code::normal, ignored);
+}
+
+} // namespace downhill::client
