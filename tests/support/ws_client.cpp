@@ -10,6 +10,18 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
+ws_refused::ws_refused(int status, nlohmann::json body)
+  : std::runtime_error("WebSocket upgrade refused with HTTP "
+                       + std::to_string(status) + ": " + body.dump()),
+    status(status), body(std::move(body)) {}
+
+std::string ws_refused::error_code() const {
+  if (body.is_object() && body.contains("error") && body["error"].is_object()
+      && body["error"].contains("code") && body["error"]["code"].is_string())
+    return body["error"]["code"];
+  return "";
+}
+
 struct ws_client::impl {
   asio::io_context ioc;
   websocket::stream<beast::tcp_stream> ws{ioc};
@@ -32,7 +44,16 @@ ws_client::ws_client(uint16_t port, const std::string& target,
       if (!token.empty())
         req.set(beast::http::field::authorization, "Bearer " + token);
     }));
-  impl_->ws.handshake("127.0.0.1", target);
+  websocket::response_type response;
+  beast::error_code ec;
+  impl_->ws.handshake(response, "127.0.0.1", target, ec);
+  if (ec == websocket::error::upgrade_declined) {
+    auto body = nlohmann::json::parse(response.body(), nullptr, false);
+    throw ws_refused{static_cast<int>(response.result_int()),
+                     body.is_discarded() ? nlohmann::json{} : body};
+  }
+  if (ec)
+    throw beast::system_error{ec};
   beast::get_lowest_layer(impl_->ws).expires_never();
 }
 
