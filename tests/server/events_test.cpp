@@ -174,20 +174,18 @@ TEST_CASE_METHOD(org_fixture, "event streams check tokens and runs") {
 
 TEST_CASE_METHOD(org_fixture, "a client that stops reading is closed with "
                               "1008 while another gets every frame and runs "
-                              "are not slowed") {
+                              "go on") {
+  // That a subscriber that never drains holds back neither the hub nor the
+  // others is checked step by step, with no clock, on the event hub actor
+  // (tests/unit/event_hub_actor_test.cpp); here, the session's own bounded
+  // queue over a real socket.
   put_entry("main", "a", "A", std::string(1000, 'a'));
   create_environment("main", "staging");
-  int64_t baseline = 0;
-  for (int i = 0; i < 3; ++i)
-    baseline = std::max(baseline,
-                        sync_and_wait("main", "staging")["elapsed_ms"]
-                          .get<int64_t>());
   ws_client stalled{server.port(), org_path() + "/events", alice_token(),
                     4096};
   ws_client reader{server.port(), org_path() + "/events", alice_token()};
   std::vector<std::string> run_ids;
   std::vector<json> read;
-  int64_t slowest = 0;
   for (int i = 0; i < 40; ++i) {
     auto r = submit_sync("main", "staging");
     REQUIRE(r.status == 201);
@@ -195,8 +193,7 @@ TEST_CASE_METHOD(org_fixture, "a client that stops reading is closed with "
     run_ids.push_back(run_id);
     auto frames = read_until_done(reader, run_id);
     read.insert(read.end(), frames.begin(), frames.end());
-    slowest = std::max(slowest,
-                       wait_for_run(run_id)["elapsed_ms"].get<int64_t>());
+    CHECK(wait_for_run(run_id)["status"] == "succeeded");
   }
   // The reading client got every line of every run.
   for (auto& run_id : run_ids)
@@ -208,8 +205,6 @@ TEST_CASE_METHOD(org_fixture, "a client that stops reading is closed with "
   CHECK(stalled.closed());
   CHECK(stalled.close_code() == 1008);
   CHECK(stalled.close_reason().find("after=") != std::string::npos);
-  // Runs took about as long as without any subscriber.
-  CHECK(slowest < baseline + 1000);
 }
 
 TEST_CASE_METHOD(org_fixture, "200 subscribers of one organization all get "
