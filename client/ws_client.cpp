@@ -12,6 +12,18 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
+ws_refused::ws_refused(int status, nlohmann::json body)
+  : std::runtime_error("WebSocket upgrade refused with HTTP "
+                       + std::to_string(status) + ": " + body.dump()),
+    status(status), body(std::move(body)) {}
+
+std::string ws_refused::error_code() const {
+  if (body.is_object() && body.contains("error") && body["error"].is_object()
+      && body["error"].contains("code") && body["error"]["code"].is_string())
+    return body["error"]["code"];
+  return "";
+}
+
 struct ws_client::impl {
   asio::io_context ioc;
   websocket::stream<beast::tcp_stream> ws{ioc};
@@ -28,7 +40,17 @@ ws_client::ws_client(endpoint server, const std::string& target,
       if (!token.empty())
         req.set(beast::http::field::authorization, "Bearer " + token);
     }));
-  impl_->ws.handshake(server.host, target);
+  websocket::response_type response;
+  beast::error_code ec;
+  impl_->ws.handshake(response, server.host, target, ec);
+  if (ec == websocket::error::upgrade_declined) {
+    auto body = nlohmann::json::parse(response.body(), nullptr, false);
+    throw ws_refused{static_cast<int>(response.result_int()),
+                     body.is_discarded() ? nlohmann::json{} : body};
+  }
+  if (ec)
+    throw beast::system_error{ec};
+  beast::get_lowest_layer(impl_->ws).expires_never();
 }
 
 ws_client::~ws_client() {

@@ -9,13 +9,26 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace downhill::client {
 
+/// The server answered the upgrade with an HTTP response, not a switch to
+/// WebSocket: its status and its body (the API's {"error": {...}}; null if
+/// the body is not JSON).
+struct ws_refused : std::runtime_error {
+  ws_refused(int status, nlohmann::json body);
+  int status;
+  nlohmann::json body;
+  /// body["error"]["code"], or "" if there is none.
+  std::string error_code() const;
+};
+
 class ws_client {
 public:
-  /// Connects and upgrades; throws if the server refuses. A
+  /// Connects and upgrades; throws ws_refused if the server answers the
+  /// upgrade with an HTTP response, a system_error if it fails. A
   /// `receive_buffer` > 0 makes the socket's receive buffer that small (a
   /// reader that falls behind).
   ws_client(endpoint server, const std::string& target,

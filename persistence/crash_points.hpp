@@ -11,4 +11,21 @@ namespace downhill::persistence {
 /// Dies at once if DOWNHILL_CRASH_AT equals `name`.
 void crash_point(const char* name);
 
+/// A crash point, and whether a sync that dies there has committed its
+/// switch already (its target then holds the new data, its run succeeded).
+struct named_crash_point {
+  const char* name;
+  bool after_switch_commit;
+};
+
+/// Every name crash_point() is called with, in the order a sync reaches
+/// them. The crash-recovery tests kill a sync at each one;
+/// tests/unit/crash_points_test.cpp fails if the sources name another.
+inline constexpr named_crash_point every_crash_point[] = {
+  {"after-snapshot", false},  // environment_copy.cpp: the base's snapshot
+  {"mid-copy", false},        // sync_database_task.cpp: half copied
+  {"before-switch", false},   // run_finishing.cpp: flushed, not committed
+  {"after-switch", true},     // run_finishing.cpp: the switch committed
+};
+
 } // namespace downhill::persistence

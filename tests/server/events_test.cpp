@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <set>
+#include <stdexcept>
+#include <utility>
 
 using namespace downhill::testing;
 using namespace std::chrono_literals;
@@ -124,31 +126,66 @@ TEST_CASE("a run stream starts with a run frame and survives a reconnect "
   CHECK(replayed.back() == run["total_logs"].get<int64_t>());
 }
 
+namespace {
+
+/// How the server refused an upgrade it must refuse; a test failure if it
+/// switched to WebSocket instead.
+ws_refused refusal(uint16_t port, const std::string& target,
+                   const std::string& token) {
+  try {
+    ws_client accepted{port, target, token};
+  } catch (const ws_refused& refused) {
+    return refused;
+  }
+  FAIL("the upgrade of " << target << " was accepted");
+  throw std::logic_error("unreachable");
+}
+
+} // namespace
+
 TEST_CASE_METHOD(org_fixture, "event streams check tokens and runs") {
   create_environment("main", "staging");
-  CHECK_THROWS(ws_client{server.port(), org_path() + "/events", ""});
-  CHECK_THROWS(ws_client{server.port(), org_path() + "/events", "wrong"});
-  CHECK_THROWS(
-    ws_client{server.port(), org_path() + "/runs/999/events", alice_token()});
-  CHECK(alice.get(org_path() + "/events").status == 426);
+  auto events = org_path() + "/events";
+  std::vector<std::pair<std::string, std::string>> unauthorized{
+    {events, ""}, {events, "wrong"}, {events + "?token=wrong", ""}};
+  for (auto& [target, token] : unauthorized) {
+    INFO(target << " with token '" << token << "'");
+    auto refused = refusal(server.port(), target, token);
+    CHECK(refused.status == 401);
+    CHECK(refused.error_code() == "unauthorized");
+  }
+  auto no_run = refusal(server.port(), org_path() + "/runs/999/events",
+                        alice_token());
+  CHECK(no_run.status == 404);
+  CHECK(no_run.error_code() == "not_found");
+  // Another organization's user: as if the organization did not exist.
+  REQUIRE(admin.post("/api/v1/orgs", {{"name", "zeta"}}).status == 201);
+  auto zed = admin.post("/api/v1/orgs/zeta/users", {{"name", "zed"}});
+  REQUIRE(zed.status == 201);
+  auto other_org = refusal(server.port(), events,
+                           zed.data()["token"].get<std::string>());
+  CHECK(other_org.status == 404);
+  CHECK(other_org.error_code() == "not_found");
+  // A plain GET of a stream is told to upgrade.
+  auto plain = alice.get(events);
+  CHECK(plain.status == 426);
+  CHECK(plain.error_code() == "upgrade_required");
 }
 
 TEST_CASE_METHOD(org_fixture, "a client that stops reading is closed with "
                               "1008 while another gets every frame and runs "
-                              "are not slowed") {
+                              "go on") {
+  // That a subscriber that never drains holds back neither the hub nor the
+  // others is checked step by step, with no clock, on the event hub actor
+  // (tests/unit/event_hub_actor_test.cpp); here, the session's own bounded
+  // queue over a real socket.
   put_entry("main", "a", "A", std::string(1000, 'a'));
   create_environment("main", "staging");
-  int64_t baseline = 0;
-  for (int i = 0; i < 3; ++i)
-    baseline = std::max(baseline,
-                        sync_and_wait("main", "staging")["elapsed_ms"]
-                          .get<int64_t>());
   ws_client stalled{server.port(), org_path() + "/events", alice_token(),
                     4096};
   ws_client reader{server.port(), org_path() + "/events", alice_token()};
   std::vector<std::string> run_ids;
   std::vector<json> read;
-  int64_t slowest = 0;
   for (int i = 0; i < 40; ++i) {
     auto r = submit_sync("main", "staging");
     REQUIRE(r.status == 201);
@@ -156,8 +193,7 @@ TEST_CASE_METHOD(org_fixture, "a client that stops reading is closed with "
     run_ids.push_back(run_id);
     auto frames = read_until_done(reader, run_id);
     read.insert(read.end(), frames.begin(), frames.end());
-    slowest = std::max(slowest,
-                       wait_for_run(run_id)["elapsed_ms"].get<int64_t>());
+    CHECK(wait_for_run(run_id)["status"] == "succeeded");
   }
   // The reading client got every line of every run.
   for (auto& run_id : run_ids)
@@ -169,8 +205,6 @@ TEST_CASE_METHOD(org_fixture, "a client that stops reading is closed with "
   CHECK(stalled.closed());
   CHECK(stalled.close_code() == 1008);
   CHECK(stalled.close_reason().find("after=") != std::string::npos);
-  // Runs took about as long as without any subscriber.
-  CHECK(slowest < baseline + 1000);
 }
 
 TEST_CASE_METHOD(org_fixture, "200 subscribers of one organization all get "

@@ -227,38 +227,47 @@ TEST_CASE_METHOD(org_fixture, "recurring schedules are validated like now "
 
 TEST_CASE_METHOD(org_fixture, "a slot missed while the server was down runs "
                               "exactly once at start-up") {
+  // The firing logic (once, at once, then on from now without a burst) is
+  // checked on a fake clock (tests/unit/scheduler_actor_test.cpp); this is
+  // the path through a real restart: the stored job is scheduled again and
+  // its catch-up run created. No waiting for slots to pass: while the
+  // server is stopped, the job is moved 2.5 hours into the past, as if it
+  // had been created then and the server had been down ever since.
   store_inspector files{server.data_dir()};
   create_environment("main", "staging");
-  // Slots of 4 s: the check below must happen before the next regular slot.
-  auto job = recurring_sync(*this, {{"kind", "interval"}, {"every_seconds", 4}});
+  auto job = recurring_sync(*this, {{"kind", "interval"},
+                                    {"every_seconds", 3600}});
   std::string id = job["id"];
-  wait_for_run(wait_for_runs(*this, id, 1)[0]["id"]);
   REQUIRE(server.stop() == 0);
-  auto runs_at_stop = files.count("SELECT count(*) FROM runs WHERE job_id = "
-                                  + id);
-  auto stopped_at = files.count("SELECT max(created_at) FROM runs");
-  // Down for more than two slots.
-  std::this_thread::sleep_for(std::chrono::milliseconds(9000));
+  REQUIRE(files.count("SELECT count(*) FROM runs WHERE job_id = " + id) == 0);
+  const int64_t hour = 3600 * 1000;
+  auto created_at = files.count("SELECT created_at FROM jobs WHERE id = " + id)
+                    - 5 * hour / 2;
+  created_at -= created_at % 1000;  // schedules count whole seconds
+  // Its first slot (an hour after its creation) passed 1.5 hours ago, the
+  // second half an hour ago; the third is half an hour away.
+  files.execute(server.var_dir() / "control-plane.db",
+                "UPDATE jobs SET created_at = " + std::to_string(created_at)
+                  + ", next_run_at = " + std::to_string(created_at + hour)
+                  + " WHERE id = " + id);
   server.start();
   reconnect();
-  // The catch-up run is created at start-up.
-  auto runs = wait_for_runs(*this, id, static_cast<size_t>(runs_at_stop) + 1);
-  // Once the firing is recorded, the next slot is in the future...
-  json next;
+  auto runs = wait_for_runs(*this, id, 1);
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0]["trigger"] == "schedule");
+  // The firing is recorded with the next slot, in the job's phase.
+  auto next_slot = created_at + 3 * hour;
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  do {
-    next = recurring_entry(*this, id)["next_run_at"];
-  } while (files.count("SELECT next_run_at FROM jobs WHERE id = " + id)
-             <= stopped_at
-           && std::chrono::steady_clock::now() < until);
-  next = recurring_entry(*this, id)["next_run_at"];
-  // ... and before it, exactly one run was added for all the missed slots.
-  size_t before_next = 0;
-  for (auto& run : runs_of(*this, id))
-    before_next += run["created_at"] < next;
-  CHECK(before_next == static_cast<size_t>(runs_at_stop) + 1);
-  // Then the schedule goes on as before.
-  wait_for_runs(*this, id, static_cast<size_t>(runs_at_stop) + 2);
+  while (files.count("SELECT next_run_at FROM jobs WHERE id = " + id)
+           != next_slot
+         && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(recurring_entry(*this, id)["next_run_at"]
+        == rfc3339(std::chrono::system_clock::time_point{
+             std::chrono::milliseconds{next_slot}}));
+  // One run for both missed slots, and it ran.
+  CHECK(wait_for_run(runs[0]["id"])["status"] == "succeeded");
+  CHECK(runs_of(*this, id).size() == 1);
 }
 
 namespace {

@@ -6,5 +6,6 @@
 namespace downhill::testing {
 
 using client::ws_client;
+using client::ws_refused;
 
 } // namespace downhill::testing
