@@ -170,13 +170,8 @@ database& opened(database& db, const store_stamp& expected) {
   X(count_presets)                                                            \
   X(count_teams)
 
-enum class content_sql_name : size_t {
-  DOWNHILL_CONTENT_STATEMENTS(DOWNHILL_STATEMENT_ENUM_VALUE)
-};
-
-constexpr const char* content_statement_names[] = {
-  DOWNHILL_CONTENT_STATEMENTS(DOWNHILL_STATEMENT_NAME)
-};
+DOWNHILL_STATEMENT_NAMES(content_sql_name, content_statement_names,
+                         DOWNHILL_CONTENT_STATEMENTS)
 
 #undef DOWNHILL_CONTENT_STATEMENTS
 
@@ -277,13 +272,8 @@ content_sql_name kind_statement(content_sql_name first, unsynced_kind kind) {
   X(unmap_document)                                                           \
   X(search)
 
-enum class index_sql_name : size_t {
-  DOWNHILL_INDEX_STATEMENTS(DOWNHILL_STATEMENT_ENUM_VALUE)
-};
-
-constexpr const char* index_statement_names[] = {
-  DOWNHILL_INDEX_STATEMENTS(DOWNHILL_STATEMENT_NAME)
-};
+DOWNHILL_STATEMENT_NAMES(index_sql_name, index_statement_names,
+                         DOWNHILL_INDEX_STATEMENTS)
 
 #undef DOWNHILL_INDEX_STATEMENTS
 

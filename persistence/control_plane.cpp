@@ -149,13 +149,8 @@ constexpr int64_t application_id = 0x64686370; // "dhcp"
   X(list_unfinished_run_ids)                                                  \
   X(list_creating_environments)
 
-enum class sql : size_t {
-  DOWNHILL_CONTROL_PLANE_STATEMENTS(DOWNHILL_STATEMENT_ENUM_VALUE)
-};
-
-constexpr const char* control_plane_statement_names[] = {
-  DOWNHILL_CONTROL_PLANE_STATEMENTS(DOWNHILL_STATEMENT_NAME)
-};
+DOWNHILL_STATEMENT_NAMES(sql, control_plane_statement_names,
+                         DOWNHILL_CONTROL_PLANE_STATEMENTS)
 
 #undef DOWNHILL_CONTROL_PLANE_STATEMENTS
 

@@ -1,55 +1,48 @@
 #include "persistence/run_states.hpp"
 
-#include <cstddef>
+#include "persistence/name_table.hpp"
 
 namespace downhill::persistence {
 
 namespace {
 
-// Indexed by run_status. These names are stored in the control plane and
-// shown by the API: changing one breaks existing data directories.
-constexpr const char* run_status_names[] = {
-  "queued", "running", "succeeded", "failed", "cancelled", "interrupted",
-};
+// Stored in the control plane and shown by the API: changing a name breaks
+// existing data directories and clients.
+constexpr auto run_status_names =
+  name_table<run_status, run_status::interrupted>::of({
+    "queued",
+    "running",
+    "succeeded",
+    "failed",
+    "cancelled",
+    "interrupted",
+  });
 
-static_assert(sizeof(run_status_names) / sizeof(run_status_names[0])
-                == static_cast<size_t>(run_status::interrupted) + 1,
-              "every run status needs a name");
-
-// Indexed by task_status; stored and shown like the run statuses.
-constexpr const char* task_status_names[] = {
-  "pending", "running", "succeeded", "failed", "cancelled",
-};
-
-static_assert(sizeof(task_status_names) / sizeof(task_status_names[0])
-                == static_cast<size_t>(task_status::cancelled) + 1,
-              "every task status needs a name");
-
-template <class Enum, size_t N>
-std::optional<Enum> find_name(const char* const (&names)[N],
-                              std::string_view name) {
-  for (size_t i = 0; i < N; ++i)
-    if (name == names[i])
-      return static_cast<Enum>(i);
-  return std::nullopt;
-}
+constexpr auto task_status_names =
+  name_table<task_status, task_status::cancelled>::of({
+    "pending",
+    "running",
+    "succeeded",
+    "failed",
+    "cancelled",
+  });
 
 } // namespace
 
 const char* to_string(run_status status) {
-  return run_status_names[static_cast<size_t>(status)];
+  return run_status_names.name(status);
 }
 
 const char* to_string(task_status status) {
-  return task_status_names[static_cast<size_t>(status)];
+  return task_status_names.name(status);
 }
 
 std::optional<run_status> run_status_from_string(std::string_view name) {
-  return find_name<run_status>(run_status_names, name);
+  return run_status_names.value(name);
 }
 
 std::optional<task_status> task_status_from_string(std::string_view name) {
-  return find_name<task_status>(task_status_names, name);
+  return task_status_names.value(name);
 }
 
 } // namespace downhill::persistence
