@@ -1,16 +1,12 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "persistence/fwd.hpp"
 
 #include <filesystem>
 #include <memory>
 
 namespace downhill {
-
-namespace persistence {
-class control_plane;
-class environment_layout;
-} // namespace persistence
 
 struct control_plane_writer_state {
   static inline const char* name = "control-plane-writer";

@@ -14,6 +14,7 @@
 #include "actors/messages.hpp"
 #include "actors/startup_recovery.hpp"
 #include "actors/user_directory.hpp"
+#include "persistence/fwd.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -21,14 +22,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace downhill {
-
-namespace persistence {
-class content_store;
-class control_plane;
-} // namespace persistence
 
 template <class T>
 struct outcome {
@@ -91,6 +88,15 @@ public:
 
   // -- reads of the control plane ---------------------------------------------
   void read(const std::function<void(persistence::control_plane&)>& work);
+  /// What `work` returns, computed on a reader connection.
+  template <class F>
+  auto read_value(F work) -> decltype(work(
+    std::declval<persistence::control_plane&>())) {
+    std::optional<decltype(work(std::declval<persistence::control_plane&>()))>
+      result;
+    read([&](persistence::control_plane& db) { result.emplace(work(db)); });
+    return std::move(*result);
+  }
 
 private:
   struct impl;

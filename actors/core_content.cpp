@@ -10,17 +10,29 @@
 
 namespace downhill {
 
+namespace {
+
+/// The org actor's grant of `env` for `Atom` (remove it, or touch its
+/// content); a missing org or a failed ask is the grant's error.
+template <class Atom>
+content_grant ask_grant(const std::optional<org_actor>& org, Atom atom,
+                        const std::string& env) {
+  if (!org)
+    return {no_such_org(), 0};
+  auto result = ask(*org, atom, env);
+  if (result.error)
+    return {result.error, 0};
+  return result.value;
+}
+
+} // namespace
+
 api_error core::delete_environment(const std::string& org_id,
                                    const std::string& env) {
-  auto org = impl_->find_org(org_id);
-  if (!org)
-    return no_such_org();
-  auto result = ask(*org, remove_atom::value, env);
-  if (result.error)
-    return result.error;
-  if (result.value.error)
-    return result.value.error;
-  auto key = result.value.key;
+  auto grant = ask_grant(impl_->find_org(org_id), remove_atom::value, env);
+  if (grant.error)
+    return grant.error;
+  auto key = grant.key;
   auto guard = impl_->svc->guards.get(key);
   {
     // Wait for requests admitted before the delete to finish.
@@ -35,15 +47,10 @@ api_error core::delete_environment(const std::string& org_id,
 api_error core::with_content(
   const std::string& org_id, const std::string& env,
   const std::function<void(persistence::content_store&)>& work) {
-  auto org = impl_->find_org(org_id);
-  if (!org)
-    return no_such_org();
-  auto grant = ask(*org, access_atom::value, env);
+  auto grant = ask_grant(impl_->find_org(org_id), access_atom::value, env);
   if (grant.error)
     return grant.error;
-  if (grant.value.error)
-    return grant.value.error;
-  auto key = grant.value.key;
+  auto key = grant.key;
   auto guard = impl_->svc->guards.get(key);
   std::shared_lock<std::shared_mutex> shared{guard->mutex};
   // Read under the lock: a switch committed since the grant was given is

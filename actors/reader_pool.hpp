@@ -2,6 +2,8 @@
 // layer's reads never queue behind the writer's transactions).
 #pragma once
 
+#include "persistence/fwd.hpp"
+
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
@@ -10,10 +12,6 @@
 #include <vector>
 
 namespace downhill {
-
-namespace persistence {
-class control_plane;
-} // namespace persistence
 
 class reader_pool {
 public:

@@ -4,6 +4,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/services.hpp"
+#include "persistence/fwd.hpp"
 
 #include <atomic>
 #include <filesystem>
@@ -12,10 +13,6 @@
 #include <vector>
 
 namespace downhill {
-
-namespace persistence {
-class base_snapshot;
-} // namespace persistence
 
 inline constexpr const char* database_task_name = "Sync Database Data";
 inline constexpr const char* index_task_name = "Sync Indexed Data";

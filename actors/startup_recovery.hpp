@@ -2,14 +2,11 @@
 // before any actor runs.
 #pragma once
 
+#include "persistence/fwd.hpp"
+
 #include <cstddef>
 
 namespace downhill {
-
-namespace persistence {
-class control_plane;
-class environment_layout;
-} // namespace persistence
 
 /// What start-up recovery found and cleaned.
 struct recovery_report {

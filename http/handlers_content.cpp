@@ -98,14 +98,9 @@ api_response list_entries(core& c, const api_request& r) {
   auto limit = query_int(r, "limit", 100, 1, 1000);
   auto after = r.query.count("after") ? r.query.at("after") : "";
   return on_content(c, r, [&](content_store& store) {
-    auto entries = store.list_entries(after, limit);
-    json list = json::array();
-    for (auto& e : entries)
-      list.push_back(entry_json(e));
-    json next = static_cast<int64_t>(entries.size()) == limit
-                  ? json(entries.back().id)
-                  : json(nullptr);
-    return json_response(200, json{{"entries", list}, {"next", next}}.dump());
+    auto page = page_json("entries", store.list_entries(after, limit), limit,
+                          entry_json, [](auto& e) { return e.id; });
+    return json_response(200, page.dump());
   });
 }
 
@@ -126,14 +121,13 @@ api_response list_versions(core& c, const api_request& r) {
     auto versions = store.versions(id, after, limit);
     if (versions.empty() && !store.get_entry(id))
       return entry_not_found(id);
-    json list = json::array();
-    for (auto& v : versions)
-      list.push_back({{"version", v.version}, {"title", v.title}, {"at", v.at}});
-    json next = static_cast<int64_t>(versions.size()) == limit
-                  ? json(versions.back().version)
-                  : json(nullptr);
-    return json_response(200,
-                         json{{"versions", list}, {"next", next}}.dump());
+    auto page = page_json(
+      "versions", versions, limit,
+      [](auto& v) {
+        return json{{"version", v.version}, {"title", v.title}, {"at", v.at}};
+      },
+      [](auto& v) { return v.version; });
+    return json_response(200, page.dump());
   });
 }
 
@@ -170,15 +164,9 @@ api_response list_items(core& c, const api_request& r) {
   auto limit = query_int(r, "limit", 50, 1, 100);
   auto after = query_int(r, "after", 0, 0, INT64_MAX);
   return on_content(c, r, [&](content_store& store) {
-    auto items = store.list_items(kind, after, limit);
-    json list = json::array();
-    for (auto& item : items)
-      list.push_back(item_json(item));
-    json next = static_cast<int64_t>(items.size()) == limit
-                  ? json(items.back().id)
-                  : json(nullptr);
-    return json_response(200,
-                         json{{r.param("kind"), list}, {"next", next}}.dump());
+    auto page = page_json(r.param("kind"), store.list_items(kind, after, limit),
+                          limit, item_json, [](auto& i) { return i.id; });
+    return json_response(200, page.dump());
   });
 }
 

@@ -67,22 +67,20 @@ api_response job_page(core& c, const api_request& r, const char* name,
   auto limit = query_int(r, "limit", 50, 1, 500);
   auto before = query_int(r, "before", INT64_MAX, 1, INT64_MAX);
   bool recurring_only = std::string{name} == "recurring_jobs";
-  std::vector<persistence::job_record> jobs;
-  c.read([&](persistence::control_plane& db) {
-    jobs = db.list_jobs_page(r.param("org"), before, limit, recurring_only);
+  auto jobs = c.read_value([&](persistence::control_plane& db) {
+    return db.list_jobs_page(r.param("org"), before, limit, recurring_only);
   });
-  json list = json::array();
-  for (auto& job : jobs)
-    list.push_back(view(job));
-  json next = static_cast<int64_t>(jobs.size()) == limit
-                ? json(std::to_string(jobs.back().id))
-                : json(nullptr);
-  return json_response(200, json{{name, list}, {"next", next}}.dump());
+  auto page = page_json(name, jobs, limit, view, [](auto& job) {
+    return std::to_string(job.id);
+  });
+  return json_response(200, page.dump());
 }
 
-api_response run_not_found(int64_t id) {
-  return error_response(
-    make_error(error_code::not_found, "No run " + std::to_string(id) + "."));
+/// 404 "No <what> <id>."
+api_response not_found(const char* what, int64_t id) {
+  return error_response(make_error(
+    error_code::not_found,
+    std::string{"No "} + what + " " + std::to_string(id) + "."));
 }
 
 } // namespace
@@ -110,39 +108,34 @@ api_response list_jobs(core& c, const api_request& r) {
 
 api_response get_job(core& c, const api_request& r) {
   auto id = id_param(r, "job");
-  std::optional<persistence::job_record> job;
-  c.read([&](persistence::control_plane& db) {
-    job = db.get_job(r.param("org"), id);
+  auto job = c.read_value([&](persistence::control_plane& db) {
+    return db.get_job(r.param("org"), id);
   });
   if (!job)
-    return error_response(make_error(error_code::not_found,
-                                     "No job " + std::to_string(id) + "."));
+    return not_found("job", id);
   return json_response(200, job_json(*job).dump());
 }
 
 api_response list_runs(core& c, const api_request& r) {
   auto limit = query_int(r, "limit", 50, 1, 500);
   auto before = query_int(r, "before", INT64_MAX, 1, INT64_MAX);
-  json list = json::array();
-  auto now = now_ms();
-  c.read([&](persistence::control_plane& db) {
-    for (auto& run : db.list_runs(r.param("org"), before, limit))
-      list.push_back(run_json(run, now));
+  auto runs = c.read_value([&](persistence::control_plane& db) {
+    return db.list_runs(r.param("org"), before, limit);
   });
-  json next = static_cast<int64_t>(list.size()) == limit
-                ? list.back()["id"]
-                : json(nullptr);
-  return json_response(200, json{{"runs", list}, {"next", next}}.dump());
+  auto now = now_ms();
+  auto page = page_json(
+    "runs", runs, limit, [now](auto& run) { return run_json(run, now); },
+    [](auto& run) { return run.id; });
+  return json_response(200, page.dump());
 }
 
 api_response get_run(core& c, const api_request& r) {
   auto id = id_param(r, "run");
-  std::optional<persistence::run_record> run;
-  c.read([&](persistence::control_plane& db) {
-    run = db.get_run(r.param("org"), id);
+  auto run = c.read_value([&](persistence::control_plane& db) {
+    return db.get_run(r.param("org"), id);
   });
   if (!run)
-    return run_not_found(id);
+    return not_found("run", id);
   return json_response(200, run_json(*run, now_ms()).dump());
 }
 
@@ -159,19 +152,18 @@ api_response list_logs(core& c, const api_request& r) {
         list.push_back(log_json(log));
   });
   if (!found)
-    return run_not_found(id);
+    return not_found("run", id);
   json next = list.empty() ? json(after) : list.back()["seq"];
   return json_response(200, json{{"logs", list}, {"next", next}}.dump());
 }
 
 api_response cancel_run(core& c, const api_request& r) {
   auto id = id_param(r, "run");
-  bool found = false;
-  c.read([&](persistence::control_plane& db) {
-    found = db.get_run(r.param("org"), id).has_value();
+  auto run = c.read_value([&](persistence::control_plane& db) {
+    return db.get_run(r.param("org"), id);
   });
-  if (!found)
-    return run_not_found(id);
+  if (!run)
+    return not_found("run", id);
   if (auto error = c.cancel_run(r.param("org"), id))
     return error_response(error);
   return json_response(202, json{{"id", std::to_string(id)},
@@ -182,14 +174,11 @@ api_response cancel_run(core& c, const api_request& r) {
 namespace {
 
 api_response recurring_response(core& c, const api_request& r, int64_t id) {
-  std::optional<persistence::job_record> job;
-  c.read([&](persistence::control_plane& db) {
-    job = db.get_job(r.param("org"), id);
+  auto job = c.read_value([&](persistence::control_plane& db) {
+    return db.get_job(r.param("org"), id);
   });
   if (!job)
-    return error_response(make_error(error_code::not_found,
-                                     "No recurring job " + std::to_string(id)
-                                       + "."));
+    return not_found("recurring job", id);
   return json_response(200, recurring_json(*job).dump());
 }
 

@@ -1,4 +1,4 @@
-// A WebSocket event stream (API.md "WebSocket events"): one run's frames
+// A WebSocket event stream (docs/api.md "WebSocket events"): one run's frames
 // (stored logs after `after`, then live) or every live frame of an
 // organization. Included by server.cpp only (it carries Beast).
 #pragma once

@@ -15,7 +15,7 @@ std::string format_time(int64_t ms_since_epoch);
 /// format_time, or null for 0.
 nlohmann::json time_json(int64_t ms_since_epoch);
 
-/// A run summary (API.md "runs/{run}"); `now` makes elapsed_ms live.
+/// A run summary (docs/api.md "runs/{run}"); `now` makes elapsed_ms live.
 nlohmann::json run_json(const run_record& run, int64_t now);
 nlohmann::json log_json(const log_record& log);
 

@@ -95,8 +95,8 @@ struct named_sql {
 
 /// Whether `rows` are the statements `names`: one row each, in their order.
 /// A database's statement names are one list, `X(name) X(name) ...`, that
-/// makes both its enum (DOWNHILL_STATEMENT_ENUM_VALUE) and its names
-/// (DOWNHILL_STATEMENT_NAME); a static_assert next to its table checks the
+/// makes both its enum and its names (DOWNHILL_STATEMENT_NAMES); a
+/// static_assert next to its table checks the
 /// table against them, so that a row out of its name's place, or a name
 /// without its row, fails to compile instead of running another statement.
 template <size_t Rows, size_t Names>
@@ -112,6 +112,12 @@ constexpr bool rows_match_names(const named_sql (&rows)[Rows],
 
 #define DOWNHILL_STATEMENT_ENUM_VALUE(name) name,
 #define DOWNHILL_STATEMENT_NAME(name) #name,
+
+/// `enum class Enum` with one value per statement of LIST, in order, and
+/// `Names`, the names of those values as strings.
+#define DOWNHILL_STATEMENT_NAMES(Enum, Names, LIST)                           \
+  enum class Enum : size_t { LIST(DOWNHILL_STATEMENT_ENUM_VALUE) };           \
+  constexpr const char* Names[] = {LIST(DOWNHILL_STATEMENT_NAME)};
 
 /// The fixed statements of one connection, prepared once when it opens and
 /// reused by every call, so no call parses SQL. Indexed by the owner's enum
