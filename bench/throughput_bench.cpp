@@ -128,6 +128,8 @@ void print_report(const std::string& title, int org_count, double setup_s,
                                 + fixed(r.cpu.wall_s, 1) + " s");
   print_row("runs/s", fixed(r.runs_per_s(), 1));
   print_row("submit latency", latencies(r.submit, true) + " (POST to 201)");
+  print_row("event stream open", latencies(r.stream_open, false)
+                                   + " (201 to the upgrade's answer)");
   print_row("run latency", latencies(r.end_to_end, false)
                              + " (POST to the final frame)");
   print_row("run elapsed (server)", latencies(r.server_elapsed, false)

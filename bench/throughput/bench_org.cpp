@@ -1,7 +1,5 @@
 #include "throughput/bench_org.hpp"
 
-#include "client/ws_client.hpp"
-
 #include <chrono>
 #include <stdexcept>
 
@@ -87,25 +85,28 @@ sync_timing bench_org::submit_and_follow(const json& job) const {
   require_status(submitted, 201,
                  name_ + ": submit " + job["type"].get<std::string>());
   std::string run_id = submitted.data()["run"]["id"];
-  auto run = follow_to_end(run_id);
+  client::ws_client events{
+    server_, "/api/v1/orgs/" + name_ + "/runs/" + run_id + "/events", token_};
+  auto streaming = clock_type::now();
+  auto run = follow_to_end(events, run_id);
   auto ended = clock_type::now();
   if (run.value("status", "") != "succeeded")
     throw std::runtime_error(name_ + ": run " + run_id + " ended "
                              + run.value("status", "") + ": " + run.dump());
   sync_timing t;
   t.submit_ms = ms_between(start, accepted);
+  t.stream_open_ms = ms_between(accepted, streaming);
   t.end_to_end_ms = ms_between(start, ended);
   t.server_ms = run.value("elapsed_ms", 0.0);
   return t;
 }
 
-json bench_org::follow_to_end(const std::string& run_id) const {
+json bench_org::follow_to_end(client::ws_client& events,
+                             const std::string& run_id) const {
   auto until = clock_type::now() + run_deadline;
   // The stream starts with the run's summary (its final one if the run
   // has already ended), then its logs; a live run's last frame is its
   // final summary.
-  client::ws_client events{
-    server_, "/api/v1/orgs/" + name_ + "/runs/" + run_id + "/events", token_};
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       until - clock_type::now());

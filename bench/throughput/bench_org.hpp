@@ -6,6 +6,7 @@
 
 #include "client/endpoint.hpp"
 #include "client/http_client.hpp"
+#include "client/ws_client.hpp"
 
 #include <string>
 
@@ -13,9 +14,10 @@ namespace downhill::bench {
 
 /// One run as the client saw it.
 struct sync_timing {
-  double submit_ms = 0;      // POST sent until its 201 arrived
-  double end_to_end_ms = 0;  // POST sent until the run's final frame arrived
-  double server_ms = 0;      // the run's own elapsed_ms (start to finish)
+  double submit_ms = 0;       // POST sent until its 201 arrived
+  double stream_open_ms = 0;  // 201 until the event stream's upgrade answered
+  double end_to_end_ms = 0;   // POST sent until the run's final frame arrived
+  double server_ms = 0;       // the run's own elapsed_ms (start to finish)
 };
 
 class bench_org {
@@ -40,7 +42,8 @@ private:
   sync_timing submit_and_follow(const client::json& job) const;
   /// The run's last `run` frame on its event stream (status neither
   /// queued nor running); throws if none comes before the deadline.
-  client::json follow_to_end(const std::string& run_id) const;
+  client::json follow_to_end(client::ws_client& events,
+                             const std::string& run_id) const;
 
   client::endpoint server_;
   std::string name_;

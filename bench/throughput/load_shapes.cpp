@@ -17,6 +17,7 @@ public:
   void add(const sync_timing& t) {
     std::lock_guard<std::mutex> lock{mutex_};
     submit_.push_back(t.submit_ms);
+    stream_open_.push_back(t.stream_open_ms);
     end_to_end_.push_back(t.end_to_end_ms);
     server_.push_back(t.server_ms);
   }
@@ -27,6 +28,7 @@ public:
     r.runs = static_cast<int64_t>(submit_.size());
     r.cpu = cpu;
     r.submit = summarize(submit_);
+    r.stream_open = summarize(stream_open_);
     r.end_to_end = summarize(end_to_end_);
     r.server_elapsed = summarize(server_);
     return r;
@@ -34,7 +36,7 @@ public:
 
 private:
   mutable std::mutex mutex_;
-  std::vector<double> submit_, end_to_end_, server_;
+  std::vector<double> submit_, stream_open_, end_to_end_, server_;
 };
 
 } // namespace

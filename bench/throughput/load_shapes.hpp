@@ -26,6 +26,7 @@ struct load_result {
   int64_t runs = 0;         // runs that succeeded
   cpu_window::reading cpu;  // from the first submit to the last run's end
   latency_summary submit;
+  latency_summary stream_open;
   latency_summary end_to_end;
   latency_summary server_elapsed;
 
