@@ -32,10 +32,11 @@ api_error storage_failure(const std::exception& e) {
                       + e.what());
 }
 
-/// Commits every queued progress in one transaction per run batch. A
-/// failure is reported and the batch dropped: the run actor ends the run
-/// on its own final (durable) commit, which does report failures.
-api_error flush(writer_pointer self) {
+/// Commits everything queued in one transaction (group commit: one fsync
+/// for the batch, none when nothing in it must be durable). A failure is
+/// reported and the batch dropped: the run actor ends the run on its own
+/// final (durable) commit, which does report failures.
+api_error flush(writer_pointer self, bool durable) {
   auto queued = std::move(self->state.queued);
   self->state.queued.clear();
   auto states = std::move(self->state.queued_states);
@@ -46,12 +47,17 @@ api_error flush(writer_pointer self) {
     // Schedule states first: a run created for a firing is written after
     // the firing's new state (create_atom flushes before it inserts), so a
     // crash never leaves a run whose slot would fire again.
-    for (auto& state : states)
-      self->state.db->update_schedule_state(state);
-    for (auto& skip : skips)
-      self->state.db->record_skipped_firing(skip);
-    for (auto& progress : queued)
-      self->state.db->apply(progress);
+    auto& db = *self->state.db;
+    db.write_batch(
+      [&] {
+        for (auto& state : states)
+          db.update_schedule_state(state);
+        for (auto& skip : skips)
+          db.record_skipped_firing(skip);
+        for (auto& progress : queued)
+          db.apply(progress);
+      },
+      durable);
   } catch (const std::exception& e) {
     log_line(log_level::error,
              std::string{"control-plane write failed: "} + e.what());
@@ -93,11 +99,11 @@ control_plane_writer_actor::behavior_type control_plane_writer(
                                "injected fault writer-commit");
       }
       self->state.queued.push_back(std::move(progress));
-      return flush(self);
+      return flush(self, true);
     },
     [=](flush_atom) {
       self->state.flush_scheduled = false;
-      flush(self);
+      flush(self, false);
     },
     [=](persist_atom, persistence::schedule_state& state) {
       self->state.queued_states.push_back(std::move(state));
@@ -106,7 +112,7 @@ control_plane_writer_actor::behavior_type control_plane_writer(
     [=](persist_atom, persistence::schedule_state& state,
         durable_atom) -> api_error {
       self->state.queued_states.push_back(std::move(state));
-      return flush(self);
+      return flush(self, true);
     },
     [=](persist_atom, persistence::skipped_firing& skip) {
       self->state.queued_skips.push_back(std::move(skip));
@@ -114,7 +120,7 @@ control_plane_writer_actor::behavior_type control_plane_writer(
     },
     [=](list_atom, const std::string& org_id) -> org_snapshot {
       org_snapshot snapshot;
-      if (auto error = flush(self)) {
+      if (auto error = flush(self, false)) {
         snapshot.error = std::move(error);
         return snapshot;
       }
@@ -133,7 +139,7 @@ control_plane_writer_actor::behavior_type control_plane_writer(
       return snapshot;
     },
     [=](create_atom, persistence::job_record& job) -> created_job_reply {
-      flush(self);
+      flush(self, false);  // the insert's own commit makes it durable too
       try {
         // Test-only (fault_injection.hpp): the insert fails.
         if (inject_fault("job-insert"))
@@ -146,7 +152,7 @@ control_plane_writer_actor::behavior_type control_plane_writer(
       }
     },
     [=](create_atom, persistence::new_run& run) -> created_run_reply {
-      flush(self);
+      flush(self, false);  // the insert's own commit makes it durable too
       try {
         // Test-only (fault_injection.hpp): a scheduled firing's run is not
         // stored.

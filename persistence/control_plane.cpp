@@ -580,6 +580,30 @@ created_run control_plane::insert_run(const new_run& run, int64_t now) {
   return created;
 }
 
+void control_plane::write_batch(const std::function<void()>& work,
+                                bool durable) {
+  // A connection setting, outside any transaction: set for this batch,
+  // then back to FULL, which every other write of the writer relies on.
+  if (!durable)
+    db_.exec("PRAGMA synchronous=NORMAL");
+  struct back_to_full {
+    database& db;
+    bool restore;
+    ~back_to_full() {
+      if (restore)
+        try {
+          db.exec("PRAGMA synchronous=FULL");
+        } catch (...) {
+          // Only fails on a broken connection, which every later write
+          // reports.
+        }
+    }
+  } restore{db_, !durable};
+  transaction tx{db_};
+  work();
+  tx.commit();
+}
+
 void control_plane::apply(const run_progress& p) {
   transaction tx{db_};
   int64_t errors = 0;
