@@ -443,8 +443,9 @@ void migrate(database& db) {
 /// that the statements prepared next find every table they name.
 database& set_up(database& db, control_plane::access mode) {
   if (mode == control_plane::access::writer) {
-    // FULL: a committed switch or run status survives power loss too; log
-    // lines are batched, so the extra fsync per commit stays cheap.
+    // FULL: a committed switch, run status or new run survives power loss
+    // too. Live progress is written in batches without the fsync
+    // (write_batch), and the next FULL commit syncs it.
     db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
             "PRAGMA foreign_keys=ON;");
     migrate(db);
