@@ -32,32 +32,79 @@ api_error storage_failure(const std::exception& e) {
                       + e.what());
 }
 
-/// Commits every queued progress in one transaction per run batch. A
-/// failure is reported and the batch dropped: the run actor ends the run
-/// on its own final (durable) commit, which does report failures.
-api_error flush(writer_pointer self) {
+created_run_reply insert_run(persistence::control_plane& db,
+                             const persistence::new_run& run) {
+  try {
+    // Test-only (fault_injection.hpp): a scheduled firing's run is not
+    // stored.
+    if (run.trigger == "schedule" && inject_fault("firing-insert"))
+      throw std::runtime_error("injected fault firing-insert");
+    return {{}, db.insert_run(run, now_ms())};
+  } catch (const std::exception& e) {
+    return {storage_failure(e), {}};
+  }
+}
+
+/// Commits everything queued in one transaction (group commit: one fsync
+/// for the batch, none when nothing in it must be durable). A failure is
+/// reported and the batch dropped: the run actor ends the run on its own
+/// final (durable) commit, which does report failures.
+api_error flush(writer_pointer self, bool durable) {
   auto queued = std::move(self->state.queued);
   self->state.queued.clear();
   auto states = std::move(self->state.queued_states);
   self->state.queued_states.clear();
   auto skips = std::move(self->state.queued_skips);
   self->state.queued_skips.clear();
+  auto runs = std::move(self->state.waiting_runs);
+  self->state.waiting_runs.clear();
+  if (queued.empty() && states.empty() && skips.empty() && runs.empty())
+    return {};
+  // A new run is durable before it is answered (a 201 survives a power
+  // cut); each is inserted in a savepoint of its own, so one that fails
+  // fails alone.
+  std::vector<created_run_reply> replies(runs.size());
+  auto answer_runs = [&] {
+    for (size_t i = 0; i < runs.size(); ++i)
+      runs[i].promise.deliver(std::move(replies[i]));
+  };
+  durable = durable || !runs.empty();
   try {
     // Schedule states first: a run created for a firing is written after
     // the firing's new state (create_atom flushes before it inserts), so a
     // crash never leaves a run whose slot would fire again.
-    for (auto& state : states)
-      self->state.db->update_schedule_state(state);
-    for (auto& skip : skips)
-      self->state.db->record_skipped_firing(skip);
-    for (auto& progress : queued)
-      self->state.db->apply(progress);
+    auto& db = *self->state.db;
+    db.write_batch(
+      [&] {
+        for (auto& state : states)
+          db.update_schedule_state(state);
+        for (auto& skip : skips)
+          db.record_skipped_firing(skip);
+        for (auto& progress : queued)
+          db.apply(progress);
+        for (size_t i = 0; i < runs.size(); ++i)
+          replies[i] = insert_run(db, runs[i].run);
+      },
+      durable);
   } catch (const std::exception& e) {
     log_line(log_level::error,
              std::string{"control-plane write failed: "} + e.what());
+    for (auto& reply : replies)
+      reply = {storage_failure(e), {}};
+    answer_runs();
     return storage_failure(e);
   }
+  answer_runs();
   return {};
+}
+
+/// Writes everything queued and every waiting run after the messages
+/// already in the mailbox: those that arrived meanwhile share the commit.
+void commit_now(writer_pointer self) {
+  if (!self->state.commit_scheduled) {
+    self->state.commit_scheduled = true;
+    self->send(self, flush_atom::value);
+  }
 }
 
 /// Commits what is queued within flush_delay (one timer at a time).
@@ -93,11 +140,14 @@ control_plane_writer_actor::behavior_type control_plane_writer(
                                "injected fault writer-commit");
       }
       self->state.queued.push_back(std::move(progress));
-      return flush(self);
+      return flush(self, true);
     },
     [=](flush_atom) {
+      // Either kind of flush writes everything queued; the other one, if
+      // on its way, then finds nothing or only what came after.
       self->state.flush_scheduled = false;
-      flush(self);
+      self->state.commit_scheduled = false;
+      flush(self, false);
     },
     [=](persist_atom, persistence::schedule_state& state) {
       self->state.queued_states.push_back(std::move(state));
@@ -106,7 +156,7 @@ control_plane_writer_actor::behavior_type control_plane_writer(
     [=](persist_atom, persistence::schedule_state& state,
         durable_atom) -> api_error {
       self->state.queued_states.push_back(std::move(state));
-      return flush(self);
+      return flush(self, true);
     },
     [=](persist_atom, persistence::skipped_firing& skip) {
       self->state.queued_skips.push_back(std::move(skip));
@@ -114,7 +164,7 @@ control_plane_writer_actor::behavior_type control_plane_writer(
     },
     [=](list_atom, const std::string& org_id) -> org_snapshot {
       org_snapshot snapshot;
-      if (auto error = flush(self)) {
+      if (auto error = flush(self, false)) {
         snapshot.error = std::move(error);
         return snapshot;
       }
@@ -133,7 +183,7 @@ control_plane_writer_actor::behavior_type control_plane_writer(
       return snapshot;
     },
     [=](create_atom, persistence::job_record& job) -> created_job_reply {
-      flush(self);
+      flush(self, false);  // the insert's own commit makes it durable too
       try {
         // Test-only (fault_injection.hpp): the insert fails.
         if (inject_fault("job-insert"))
@@ -145,17 +195,15 @@ control_plane_writer_actor::behavior_type control_plane_writer(
         return {storage_failure(e), 0};
       }
     },
-    [=](create_atom, persistence::new_run& run) -> created_run_reply {
-      flush(self);
-      try {
-        // Test-only (fault_injection.hpp): a scheduled firing's run is not
-        // stored.
-        if (run.trigger == "schedule" && inject_fault("firing-insert"))
-          throw std::runtime_error("injected fault firing-insert");
-        return {{}, self->state.db->insert_run(run, now_ms())};
-      } catch (const std::exception& e) {
-        return {storage_failure(e), {}};
-      }
+    [=](create_atom, persistence::new_run& run)
+      -> caf::result<created_run_reply> {
+      // Written after what is queued (a firing's schedule state before
+      // its run), in the next commit, shared with every run that comes
+      // before it.
+      auto promise = self->make_response_promise<created_run_reply>();
+      self->state.waiting_runs.push_back({std::move(run), promise});
+      commit_now(self);
+      return promise;
     },
     [=](create_atom, persistence::org_record& org) -> created_org_reply {
       auto& db = *self->state.db;

@@ -3,8 +3,11 @@
 #include "actors/interfaces.hpp"
 #include "persistence/fwd.hpp"
 
+#include <caf/typed_response_promise.hpp>
+
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 namespace downhill {
 
@@ -15,7 +18,16 @@ struct control_plane_writer_state {
   std::vector<persistence::run_progress> queued;
   std::vector<persistence::schedule_state> queued_states;
   std::vector<persistence::skipped_firing> queued_skips;
-  bool flush_scheduled = false;
+  /// New runs waiting for the next commit, each with its asker's promise:
+  /// every run that arrives while one commit is written shares the next
+  /// (group commit).
+  struct waiting_run {
+    persistence::new_run run;
+    caf::typed_response_promise<created_run_reply> promise;
+  };
+  std::vector<waiting_run> waiting_runs;
+  bool flush_scheduled = false;   // a delayed flush is on its way
+  bool commit_scheduled = false;  // an immediate flush is on its way
 };
 
 /// Spawn detached: every handler blocks on SQLite.

@@ -22,10 +22,26 @@
 
 namespace downhill {
 
+namespace {
+
+/// CAF's default scheduler (work stealing) polls for work: an idle worker
+/// spins, then sleeps 50 us at a time, then 10 ms, for ever, so an idle
+/// server still burns CPU and wakes every core. Work sharing parks idle
+/// workers on a condition variable: an idle server uses no CPU. Stealing
+/// buys little here: the actors mostly hand work to detached task actors
+/// and to the writer, which have threads of their own.
+caf::actor_system_config& idle_without_polling(
+  caf::actor_system_config& config) {
+  config.set("scheduler.policy", caf::atom("sharing"));
+  return config;
+}
+
+} // namespace
+
 core::impl::impl(const options& opts)
   : data_dir(opts.data_dir),
     svc(std::make_shared<services>(opts.data_dir)),
-    system(config) {
+    system(idle_without_polling(config)) {
   svc->copy_bytes_per_second = opts.copy_bytes_per_second;
   auto file = data_dir / "control-plane.db";
   auto db = std::make_shared<persistence::control_plane>(

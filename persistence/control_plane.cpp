@@ -443,8 +443,9 @@ void migrate(database& db) {
 /// that the statements prepared next find every table they name.
 database& set_up(database& db, control_plane::access mode) {
   if (mode == control_plane::access::writer) {
-    // FULL: a committed switch or run status survives power loss too; log
-    // lines are batched, so the extra fsync per commit stays cheap.
+    // FULL: a committed switch, run status or new run survives power loss
+    // too. Live progress is written in batches without the fsync
+    // (write_batch), and the next FULL commit syncs it.
     db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
             "PRAGMA foreign_keys=ON;");
     migrate(db);
@@ -578,6 +579,30 @@ created_run control_plane::insert_run(const new_run& run, int64_t now) {
   }
   tx.commit();
   return created;
+}
+
+void control_plane::write_batch(const std::function<void()>& work,
+                                bool durable) {
+  // A connection setting, outside any transaction: set for this batch,
+  // then back to FULL, which every other write of the writer relies on.
+  if (!durable)
+    db_.exec("PRAGMA synchronous=NORMAL");
+  struct back_to_full {
+    database& db;
+    bool restore;
+    ~back_to_full() {
+      if (restore)
+        try {
+          db.exec("PRAGMA synchronous=FULL");
+        } catch (...) {
+          // Only fails on a broken connection, which every later write
+          // reports.
+        }
+    }
+  } restore{db_, !durable};
+  transaction tx{db_};
+  work();
+  tx.commit();
 }
 
 void control_plane::apply(const run_progress& p) {

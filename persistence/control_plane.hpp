@@ -10,6 +10,7 @@
 #include "persistence/sqlite.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +40,13 @@ public:
   // -- jobs, runs, logs -----------------------------------------------------
   created_run insert_run(const new_run& run, int64_t now);
   void apply(const run_progress& progress);
+  /// Runs `work`'s writes as one transaction: one commit, one fsync, for a
+  /// whole batch (group commit). `durable` false commits without waiting
+  /// for the disk (synchronous=NORMAL): a power cut may lose the batch,
+  /// never the database's consistency, and the next durable commit syncs
+  /// it too. Live progress needs no more; a switch, a run's end or a new
+  /// run is durable. If `work` throws, nothing of the batch is written.
+  void write_batch(const std::function<void()>& work, bool durable);
   std::optional<run_record> get_run(const std::string& org_id, int64_t id);
   std::vector<run_record> list_runs(const std::string& org_id, int64_t before,
                                     int64_t limit);

@@ -217,14 +217,15 @@ int database::changes() const {
 
 // -- transaction --------------------------------------------------------------
 
-transaction::transaction(database& db) : db_(db) {
-  db_.exec("BEGIN IMMEDIATE");
+transaction::transaction(database& db)
+  : db_(db), nested_(sqlite3_get_autocommit(db.handle()) == 0) {
+  db_.exec(nested_ ? "SAVEPOINT nested" : "BEGIN IMMEDIATE");
 }
 
 transaction::~transaction() {
   if (!done_) {
     try {
-      db_.exec("ROLLBACK");
+      db_.exec(nested_ ? "ROLLBACK TO nested; RELEASE nested" : "ROLLBACK");
     } catch (...) {
       // The connection rolls back by itself when it closes.
     }
@@ -232,7 +233,7 @@ transaction::~transaction() {
 }
 
 void transaction::commit() {
-  db_.exec("COMMIT");
+  db_.exec(nested_ ? "RELEASE nested" : "COMMIT");
   done_ = true;
 }
 

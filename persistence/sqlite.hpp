@@ -157,6 +157,10 @@ private:
 };
 
 /// BEGIN IMMEDIATE on construction, ROLLBACK unless commit() was called.
+/// Inside another transaction it is a savepoint of it instead: commit()
+/// keeps its changes for the outer transaction to commit, and an early end
+/// undoes only its own. So a write that is one transaction on its own can
+/// also be part of a batch (control_plane::write_batch).
 class transaction {
 public:
   explicit transaction(database& db);
@@ -165,6 +169,7 @@ public:
 
 private:
   database& db_;
+  bool nested_ = false;
   bool done_ = false;
 };
 

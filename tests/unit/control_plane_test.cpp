@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <stdexcept>
 
 using namespace downhill::persistence;
 namespace fs = std::filesystem;
@@ -85,4 +86,35 @@ TEST_CASE("a run ended without its actor closes its open tasks and is no "
   CHECK(stored->started_at == 0);
   for (auto& task : stored->tasks)
     CHECK(task.status == task_status::cancelled);
+}
+
+TEST_CASE("a write batch is one transaction: all of it or, if it throws, "
+          "none of it") {
+  temp_db tmp;
+  control_plane db{tmp.dir / "cp.db", control_plane::access::writer};
+  db.insert_org({"acme", "acme", 1}, db.next_environment_key());
+  auto id = db.insert_job(recurring_job("acme"));
+  // Each write is a transaction of its own; inside a batch it nests.
+  db.write_batch(
+    [&] {
+      db.record_skipped_firing({id, 2000, "one"});
+      db.record_skipped_firing({id, 3000, "two"});
+    },
+    false);
+  CHECK(db.get_job("acme", id)->skipped_firings == 2);
+  CHECK_THROWS_AS(db.write_batch(
+                    [&] {
+                      db.record_skipped_firing({id, 4000, "three"});
+                      throw std::runtime_error("the batch fails");
+                    },
+                    true),
+                  std::runtime_error);
+  auto job = db.get_job("acme", id);
+  CHECK(job->skipped_firings == 2);
+  CHECK(job->last_skip_reason == "two");
+  // The connection is usable and durable again after either kind of batch.
+  db.record_skipped_firing({id, 5000, "four"});
+  CHECK(db.get_job("acme", id)->skipped_firings == 3);
+  control_plane reopened{tmp.dir / "cp.db", control_plane::access::writer};
+  CHECK(reopened.get_job("acme", id)->last_skip_reason == "four");
 }
