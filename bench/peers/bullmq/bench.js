@@ -268,12 +268,13 @@ async function runSerial(opts, connection, prefix, redisPid) {
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(opts.clients, queues.length) }, lane));
+  const lanes = Math.min(opts.clients, queues.length);
+  await Promise.all(Array.from({ length: lanes }, lane));
   const cpu = cpuSince(cpuStart, redisPid);
   await closeQueues(queues);
 
   return {
-    shape: `serial: ${opts.serialQueues} queues x ${opts.serialJobs} jobs, ${opts.clients} in flight`,
+    shape: `serial: ${opts.serialQueues} queues x ${opts.serialJobs} jobs, ${lanes} in flight`,
     jobs: latencies.endToEnd.length,
     cpu,
     add: summary(latencies.add),
