@@ -29,7 +29,8 @@ const USAGE = `usage: node bench.js [options]
   --serial-jobs N    serial: jobs per queue, one after the other (default 5)
   --clients N        serial: queues in flight at once (default 64)
   --shape S          loop, serial or both (default both)
-  --quick            smoke sizes: --seconds 3 --serial-queues 100
+  --quick            seconds-long sizes, as throughput_bench --quick: 4 queues
+                     for 2 s; 20 queues x 2 jobs with 8 in flight
   --redis-host H     (default 127.0.0.1)
   --redis-port P     (default 6379)`;
 
@@ -66,11 +67,11 @@ function parseArgs(argv) {
   }
   // --quick only changes defaults, so explicit flags win whatever their order.
   const defaults = {
-    queues: 64,
-    seconds: quick ? 3 : 20,
-    serialQueues: quick ? 100 : 1000,
-    serialJobs: 5,
-    clients: 64,
+    queues: quick ? 4 : 64,
+    seconds: quick ? 2 : 20,
+    serialQueues: quick ? 20 : 1000,
+    serialJobs: quick ? 2 : 5,
+    clients: quick ? 8 : 64,
     shape: 'both',
     redisHost: '127.0.0.1',
     redisPort: 6379,
