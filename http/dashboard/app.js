@@ -1,4 +1,4 @@
-// The downhill dashboard: plain JavaScript on the public API (API.md).
+// The downhill dashboard: plain JavaScript on the public API (docs/api.md).
 "use strict";
 
 const state = { token: localStorage.getItem("downhill-token") || "", org: "",
