@@ -5,6 +5,7 @@
 #include "cli/admin_token.hpp"
 #include "cli/jobs_run.hpp"
 #include "http/server.hpp"
+#include "http/version.hpp"
 #include "persistence/admin_token_store.hpp"
 #include "persistence/data_dir_lock.hpp"
 
@@ -116,7 +117,8 @@ int serve(const serve_flags& flags) {
   downhill::http::server server{core, options};
   auto port = server.start();
   print_admin_token(admin, flags.data_dir);
-  std::cout << "downhill listening on http://" << options.host << ":" << port
+  std::cout << "downhill " << downhill::version() << " listening on http://"
+            << options.host << ":" << port
             << " (API under /api/v1, data in " << flags.data_dir << ")"
             << std::endl;
   server.wait_for_signal();
@@ -148,6 +150,7 @@ int rotate_admin_token(const std::string& data_dir) {
 
 int main(int argc, char** argv) {
   CLI::App app{"downhill: environment job orchestrator"};
+  app.set_version_flag("--version", std::string{"downhill "} + downhill::version());
   app.require_subcommand(1);
   auto serve_cmd = app.add_subcommand("serve", "Run the HTTP server");
   serve_flags flags;

@@ -2,6 +2,7 @@
 #include "http/handlers.hpp"
 #include "http/request_parsing.hpp"
 #include "http/router.hpp"
+#include "http/version.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -15,7 +16,8 @@ void add_api_routes(router& r, size_t entry_body_limit) {
     r.add({method, std::move(pattern), needs, checked(handle), body_limit});
   };
   add("GET", "/healthz", access::anyone, [](core&, const api_request&) {
-    return json_response(200, R"({"status":"ok"})");
+    return json_response(
+      200, nlohmann::json{{"status", "ok"}, {"version", version()}}.dump());
   });
   for (auto& asset : dashboard_assets()) {
     auto serve = [&asset](core&, const api_request&) {

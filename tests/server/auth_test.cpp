@@ -11,7 +11,8 @@ TEST_CASE("the health check needs no token") {
   http_client anonymous{server.port()};
   auto r = anonymous.get("/healthz");
   CHECK(r.status == 200);
-  CHECK(r.data() == json{{"status", "ok"}});
+  CHECK(r.data()["status"] == "ok");
+  CHECK(r.data()["version"].is_string());
 }
 
 TEST_CASE_METHOD(org_fixture, "a missing or unknown token is unauthorized") {

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <regex>
+
 using namespace downhill::testing;
 
 TEST_CASE("a malformed --copy-rate-limit exits 2 before the data directory "
@@ -46,4 +48,16 @@ TEST_CASE_METHOD(org_fixture, "jobs run submits a job and follows its run "
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("Make staging (main -> staging)") != std::string::npos);
   CHECK(r.out.find(" succeeded in ") != std::string::npos);
+}
+
+TEST_CASE_METHOD(org_fixture, "downhill --version prints the version that "
+                              "/healthz reports, and exits 0") {
+  auto r = run_downhill({"--version"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  auto health = admin.get("/healthz");
+  REQUIRE(health.status == 200);
+  auto version = health.data().value("version", "");
+  CHECK(std::regex_match(version, std::regex{R"(\d+\.\d+\.\d+)"}));
+  CHECK(r.out == "downhill " + version + "\n");
 }
