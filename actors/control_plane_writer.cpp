@@ -70,9 +70,9 @@ api_error flush(writer_pointer self, bool durable) {
   };
   durable = durable || !runs.empty();
   try {
-    // Schedule states first: a run created for a firing is written after
-    // the firing's new state (create_atom flushes before it inserts), so a
-    // crash never leaves a run whose slot would fire again.
+    // Schedule states first, new runs last: a run created for a firing is
+    // in the same transaction as the firing's new state, or a later one,
+    // so a crash never leaves a run whose slot would fire again.
     auto& db = *self->state.db;
     db.write_batch(
       [&] {
