@@ -12,8 +12,8 @@ namespace downhill {
 void sync_database_task(caf::blocking_actor* self, run_actor run,
                         task_inputs inputs);
 
-/// Sync Indexed Data: snapshots the base's search index, then restores the
-/// snapshot into the new generation (phases "snapshot" and "restore").
+/// Sync Indexed Data: snapshots the base's search index, then installs the
+/// snapshot in the new generation (phases "snapshot" and "restore").
 void sync_index_task(caf::blocking_actor* self, run_actor run,
                      task_inputs inputs);
 

@@ -18,10 +18,11 @@ namespace {
 /// base's index was out of date, e.g. after a crash between the two writes
 /// of an entry). Search on the target then differs from its entries until
 /// those entries are written again.
-void warn_if_index_differs(const std::filesystem::path& new_dir,
+void warn_if_index_differs(persistence::database& new_content,
+                           const std::filesystem::path& new_dir,
                            persistence::run_progress& progress) {
   auto [entries, documents]
-    = persistence::count_entries_and_documents(new_dir);
+    = persistence::count_entries_and_documents(new_content, new_dir);
   if (entries == documents)
     return;
   progress.logs.push_back(
@@ -81,8 +82,11 @@ void commit_run(caf::blocking_actor* self, run_actor run, run_plan plan,
   bool answered = true;
   try {
     if (plan.creates_environment) {
-      persistence::clear_create_exclusions(new_dir);
-      warn_if_index_differs(new_dir, final_progress);
+      {
+        auto content = persistence::open_new_content(new_dir);
+        persistence::clear_create_exclusions(content);
+        warn_if_index_differs(content, new_dir, final_progress);
+      }
       persistence::flush_generation(new_dir);
       persistence::crash_point("before-switch");
       result = commit_durably(self, plan, std::move(final_progress), answered);
@@ -93,8 +97,11 @@ void commit_run(caf::blocking_actor* self, run_actor run, run_plan plan,
       // lost, and a reader would otherwise see the old files vanish.
       auto guard = plan.svc->guards.get(plan.target_key);
       std::unique_lock<std::shared_mutex> exclusive{guard->mutex};
-      persistence::keep_target_unsynced_kinds(new_dir, plan.target_dir());
-      warn_if_index_differs(new_dir, final_progress);
+      {
+        auto content = persistence::open_new_content(new_dir);
+        persistence::keep_target_unsynced_kinds(content, plan.target_dir());
+        warn_if_index_differs(content, new_dir, final_progress);
+      }
       persistence::flush_generation(new_dir);
       persistence::crash_point("before-switch");
       // The org actor makes the new generation current (in the guard too)

@@ -9,10 +9,9 @@ namespace downhill {
 void sync_database_task(caf::blocking_actor* self, run_actor run,
                         task_inputs in) {
   try {
-    auto& base = in.snapshot->content();
     auto report = report_progress(self, run, in, "clone");
     bool complete = persistence::copy_content(
-      base, in.new_dir,
+      *in.snapshot, in.new_dir,
       [&](int percent) {
         if (percent >= 50)
           persistence::crash_point("mid-copy");

@@ -10,12 +10,11 @@ void sync_index_task(caf::blocking_actor* self, run_actor run,
   try {
     auto snapshot_file = in.new_dir / persistence::index_snapshot_file_name;
     bool complete = persistence::create_index_snapshot(
-      in.snapshot->index(), snapshot_file,
+      *in.snapshot, snapshot_file,
       report_progress(self, run, in, "snapshot"), in.bytes_per_second);
     if (complete)
-      complete = persistence::restore_index_snapshot(
-        snapshot_file, in.new_dir, report_progress(self, run, in, "restore"),
-        in.bytes_per_second);
+      complete = persistence::install_index_snapshot(
+        snapshot_file, in.new_dir, report_progress(self, run, in, "restore"));
     report_end(self, run, in, complete);
   } catch (const std::exception& e) {
     report_failure(self, run, in, e);

@@ -3,6 +3,8 @@
 #include "persistence/content_store.hpp"
 #include "persistence/crash_points.hpp"
 
+#include <cstdio>
+
 namespace downhill::persistence {
 
 namespace fs = std::filesystem;
@@ -23,14 +25,37 @@ bool backup_into(database& source, const fs::path& file,
                  const progress_callback& on_progress,
                  int64_t bytes_per_second) {
   auto destination = open_copy_destination(file);
-  bool complete = copy_database(
+  // The copy carries the source's WAL flag in its header, as a byte copy
+  // does: the content API opens it in WAL mode.
+  return copy_database(
     source, destination, [&](int percent) { return on_progress(percent); },
     bytes_per_second);
-  // The copy carries the source's WAL flag; a file with no journal of its
-  // own leaves no -wal/-shm beside it until flush_generation sets WAL.
-  if (complete)
-    destination.exec("PRAGMA journal_mode=DELETE");
-  return complete;
+}
+
+/// A byte copy when the base's file is held still, else an online backup.
+bool copy_base_file(database& source, bool file_still, const fs::path& file,
+                    const progress_callback& on_progress,
+                    int64_t bytes_per_second) {
+  if (file_still)
+    return copy_database_file(source, file, on_progress, bytes_per_second);
+  return backup_into(source, file, on_progress, bytes_per_second);
+}
+
+/// `file` as an SQLite URI (for ATTACH), with the characters that a URI
+/// gives a meaning escaped.
+std::string file_uri(const fs::path& file, const char* query) {
+  std::string uri = "file:";
+  for (char c : fs::absolute(file).string()) {
+    if (c == '%' || c == '?' || c == '#') {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X",
+                    static_cast<unsigned char>(c));
+      uri += escaped;
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?" + query;
 }
 
 void begin_read(database& db) {
@@ -63,6 +88,10 @@ void base_snapshot::open() {
         check_content_stamp(*content_);
         upgrade_index(*index_);  // an index of layout 1 is copied as 2
         check_index_stamp(*index_);
+        // No content write runs while the guard is held exclusively, so
+        // nothing reaches the emptied WALs before the reads begin.
+        files_still_ = checkpoint_to_empty_wal(*content_)
+                       && checkpoint_to_empty_wal(*index_);
         begin_read(*content_);
         begin_read(*index_);
         opened_ = true;
@@ -85,35 +114,42 @@ database& base_snapshot::index() {
   return *index_;
 }
 
-bool copy_content(database& base_content, const fs::path& new_dir,
+bool copy_content(base_snapshot& base, const fs::path& new_dir,
                   const progress_callback& on_progress,
                   int64_t bytes_per_second) {
+  auto& source = base.content();
   fs::create_directories(new_dir);
-  return backup_into(base_content, new_dir / content_file_name, on_progress,
-                     bytes_per_second);
+  return copy_base_file(source, base.files_still(),
+                        new_dir / content_file_name, on_progress,
+                        bytes_per_second);
 }
 
-bool create_index_snapshot(database& base_index, const fs::path& snapshot_file,
+bool create_index_snapshot(base_snapshot& base, const fs::path& snapshot_file,
                            const progress_callback& on_progress,
                            int64_t bytes_per_second) {
+  auto& source = base.index();
   fs::create_directories(snapshot_file.parent_path());
-  return backup_into(base_index, snapshot_file, on_progress,
-                     bytes_per_second);
+  return copy_base_file(source, base.files_still(), snapshot_file,
+                        on_progress, bytes_per_second);
 }
 
-bool restore_index_snapshot(const fs::path& snapshot_file,
+bool install_index_snapshot(const fs::path& snapshot_file,
                             const fs::path& new_dir,
-                            const progress_callback& on_progress,
-                            int64_t bytes_per_second) {
-  bool complete = false;
-  {
-    database snapshot{snapshot_file, database::mode::read_only};
-    begin_read(snapshot);
-    complete = backup_into(snapshot, new_dir / index_file_name, on_progress,
-                           bytes_per_second);
-  }
-  fs::remove(snapshot_file);
-  return complete;
+                            const progress_callback& on_progress) {
+  if (!on_progress(0))
+    return false;
+  fs::rename(snapshot_file, new_dir / index_file_name);
+  return on_progress(100);
+}
+
+database open_new_content(const fs::path& new_dir) {
+  database db{new_dir / content_file_name, database::mode::read_write};
+  // Exclusive before the first access: the WAL index lives in memory. Only
+  // `main`: the target's database, attached later, stays shared with the
+  // content API's connections.
+  db.exec("PRAGMA main.locking_mode=EXCLUSIVE; PRAGMA synchronous=OFF; "
+          "PRAGMA journal_mode=WAL");
+  return db;
 }
 
 namespace {
@@ -123,47 +159,48 @@ constexpr const char* target_kinds[]
 
 } // namespace
 
-void keep_target_unsynced_kinds(const fs::path& new_dir,
+void keep_target_unsynced_kinds(database& new_content,
                                 const fs::path& target_dir) {
-  database db{new_dir / content_file_name, database::mode::read_write};
-  db.exec("PRAGMA journal_mode=OFF");
-  auto attach = db.prepare("ATTACH DATABASE ? AS target");
+  auto attach = new_content.prepare("ATTACH DATABASE ? AS target");
   attach.bind(1, (target_dir / content_file_name).string()).run();
-  db.exec("BEGIN");
+  new_content.exec("BEGIN");
   for (auto table : target_kinds) {
     std::string name = table;
-    db.exec("DELETE FROM main." + name);
-    db.exec("INSERT INTO main." + name + " SELECT * FROM target." + name);
+    new_content.exec("DELETE FROM main." + name);
+    new_content.exec("INSERT INTO main." + name + " SELECT * FROM target."
+                     + name);
   }
-  db.exec("COMMIT");
-  db.exec("DETACH DATABASE target");
+  new_content.exec("COMMIT");
+  new_content.exec("DETACH DATABASE target");
 }
 
-void clear_create_exclusions(const fs::path& new_dir) {
-  database db{new_dir / content_file_name, database::mode::read_write};
-  db.exec("PRAGMA journal_mode=OFF");
-  db.exec("BEGIN; DELETE FROM webhooks; DELETE FROM integrations; "
-          "DELETE FROM entry_versions; COMMIT;");
+void clear_create_exclusions(database& new_content) {
+  new_content.exec("BEGIN; DELETE FROM webhooks; DELETE FROM integrations; "
+                   "DELETE FROM entry_versions; COMMIT;");
 }
 
 std::pair<int64_t, int64_t>
-count_entries_and_documents(const fs::path& new_dir) {
-  database content{new_dir / content_file_name, database::mode::read_only};
-  database index{new_dir / index_file_name, database::mode::read_only};
-  auto entries = content.prepare("SELECT count(*) FROM entries");
-  auto documents = index.prepare("SELECT count(*) FROM entries_fts");
-  entries.step();
-  documents.step();
-  return {entries.int_column(0), documents.int_column(0)};
+count_entries_and_documents(database& new_content, const fs::path& new_dir) {
+  // Immutable: nothing else has the new index open, and so reading it
+  // creates no -wal beside it.
+  auto attach = new_content.prepare("ATTACH DATABASE ? AS new_index");
+  attach.bind(1, file_uri(new_dir / index_file_name, "immutable=1")).run();
+  std::pair<int64_t, int64_t> counts;
+  {
+    auto entries = new_content.prepare("SELECT count(*) FROM main.entries");
+    auto documents
+      = new_content.prepare("SELECT count(*) FROM new_index.entries_fts");
+    entries.step();
+    documents.step();
+    counts = {entries.int_column(0), documents.int_column(0)};
+  }  // finalized: DETACH refuses a database that a statement still reads
+  new_content.exec("DETACH DATABASE new_index");
+  return counts;
 }
 
 void flush_generation(const fs::path& new_dir) {
-  // Back to the journal mode the content API uses, then to disk.
-  for (auto name : {content_file_name, index_file_name}) {
-    database db{new_dir / name, database::mode::read_write};
-    db.exec("PRAGMA journal_mode=WAL");
-    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-  }
+  // The files are in WAL mode (their headers say so, as the base's did)
+  // with no WAL left beside them: to disk as they are.
   for (auto name : {content_file_name, index_file_name})
     fsync_path(new_dir / name);
   fsync_path(new_dir);

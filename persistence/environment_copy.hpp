@@ -5,6 +5,7 @@
 #pragma once
 
 #include "persistence/environment_layout.hpp"
+#include "persistence/file_copy.hpp"
 #include "persistence/sqlite.hpp"
 
 #include <filesystem>
@@ -15,13 +16,17 @@
 
 namespace downhill::persistence {
 
-using progress_callback = std::function<bool(int percent)>;
-
 /// One consistent point in time of a base environment, shared by the two
 /// tasks of a run. The first task to ask opens read transactions on both
 /// files while holding the base's guard exclusively, so no content write
 /// can fall between the two: the database copy and the index copy show
 /// the same instant even while users keep writing to the base.
+///
+/// It first checkpoints both files' WALs to empty, so that the read
+/// transactions hold the files themselves still (persistence/file_copy.hpp)
+/// and the copies are byte copies at the speed of the disk. Should a reader
+/// keep a WAL in use, the copies fall back to SQLite's online backup, which
+/// is as consistent but re-creates every page.
 class base_snapshot {
 public:
   base_snapshot(std::filesystem::path generation_dir,
@@ -33,6 +38,9 @@ public:
   database& content();
   database& index();
 
+  /// Whether both files are held still (after content() or index()).
+  bool files_still() const { return files_still_; }
+
 private:
   void open();
 
@@ -43,6 +51,7 @@ private:
   // libstdc++'s call_once has a history with exceptions (GCC PR 66146).
   std::mutex open_mutex_;
   bool opened_ = false;
+  bool files_still_ = false;
   std::exception_ptr open_failure_;  // both tasks see the same failure
   std::unique_ptr<database> content_;
   std::unique_ptr<database> index_;
@@ -50,36 +59,44 @@ private:
 
 /// Copies the base's content database into `new_dir`. Copies run at most
 /// `bytes_per_second` (0: as fast as the disk allows).
-bool copy_content(database& base_content, const std::filesystem::path& new_dir,
+bool copy_content(base_snapshot& base, const std::filesystem::path& new_dir,
                   const progress_callback& on_progress,
                   int64_t bytes_per_second = 0);
 
 /// Writes a snapshot of the base's search index to `snapshot_file`.
-bool create_index_snapshot(database& base_index,
+bool create_index_snapshot(base_snapshot& base,
                            const std::filesystem::path& snapshot_file,
                            const progress_callback& on_progress,
                            int64_t bytes_per_second = 0);
 
-/// Restores a snapshot into `new_dir`'s search index and deletes it.
-bool restore_index_snapshot(const std::filesystem::path& snapshot_file,
+/// Installs a snapshot as `new_dir`'s search index: a rename, not a copy
+/// (the snapshot is already a complete database file in the same
+/// directory).
+bool install_index_snapshot(const std::filesystem::path& snapshot_file,
                             const std::filesystem::path& new_dir,
-                            const progress_callback& on_progress,
-                            int64_t bytes_per_second = 0);
+                            const progress_callback& on_progress);
+
+/// The new generation's content database, opened for its last edits
+/// before the switch: locked exclusively (its WAL index in memory, so no
+/// -shm file) and without syncs of its own (flush_generation syncs it).
+/// Close it before flush_generation: the close writes its WAL back.
+database open_new_content(const std::filesystem::path& new_dir);
 
 /// Sync: the new data keeps the target's own webhooks, integrations, entry
 /// versions, presets and teams, and none of the base's. The caller holds
 /// the target's guard exclusively so no write to them is lost.
-void keep_target_unsynced_kinds(const std::filesystem::path& new_dir,
+void keep_target_unsynced_kinds(database& new_content,
                                 const std::filesystem::path& target_dir);
 
 /// Create: webhooks, integrations and entry versions start empty; presets
 /// and teams are copied (Codex's Create Environment page).
-void clear_create_exclusions(const std::filesystem::path& new_dir);
+void clear_create_exclusions(database& new_content);
 
 /// Entries in the new content database and documents in its search index;
 /// they differ when the base's index was out of date.
 std::pair<int64_t, int64_t>
-count_entries_and_documents(const std::filesystem::path& new_dir);
+count_entries_and_documents(database& new_content,
+                            const std::filesystem::path& new_dir);
 
 /// Makes the new generation's files durable before the switch commits.
 void flush_generation(const std::filesystem::path& new_dir);

@@ -118,7 +118,9 @@ bool statement::is_null(int column) const {
 
 database::database(const std::filesystem::path& path, mode open_mode)
   : path_(path) {
-  int flags = SQLITE_OPEN_NOMUTEX;
+  // URIs allow ATTACH with parameters (immutable=1 for a file nobody else
+  // has open); a path of ours is never taken for one (below).
+  int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
   switch (open_mode) {
     case mode::read_write_create:
       flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
@@ -130,7 +132,10 @@ database::database(const std::filesystem::path& path, mode open_mode)
       flags |= SQLITE_OPEN_READONLY;
       break;
   }
-  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  auto name = path.string();
+  if (name.rfind("file:", 0) == 0)
+    name = "./" + name;  // a relative path that looks like a URI
+  int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = "cannot open " + path.string() + ": "
                           + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
