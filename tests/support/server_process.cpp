@@ -59,8 +59,13 @@ void server_process::start(const std::string& crash_at) {
     close(pipe_fds[0]);
     close(pipe_fds[1]);
     auto data = (data_dir_ / "var").string();
-    std::vector<std::string> args{DOWNHILL_BINARY, "serve",    "--data-dir",
-                                  data,            "--listen", "127.0.0.1:0"};
+    // A benchmark can run another build of the server (a baseline) with
+    // $DOWNHILL_TEST_SERVER_BINARY; tests leave it unset.
+    const char* binary = std::getenv("DOWNHILL_TEST_SERVER_BINARY");
+    if (binary == nullptr || *binary == '\0')
+      binary = DOWNHILL_BINARY;
+    std::vector<std::string> args{binary, "serve",    "--data-dir",
+                                  data,   "--listen", "127.0.0.1:0"};
     if (admin_ == admin_source::given)
       setenv("DOWNHILL_ADMIN_TOKEN", admin_token_.c_str(), 1);
     else
@@ -74,7 +79,7 @@ void server_process::start(const std::string& crash_at) {
       unsetenv("DOWNHILL_CRASH_AT");
     else
       setenv("DOWNHILL_CRASH_AT", crash_at.c_str(), 1);
-    execv(DOWNHILL_BINARY, argv.data());
+    execv(binary, argv.data());
     _exit(127);
   }
   close(pipe_fds[1]);
