@@ -3,6 +3,7 @@
 #include "persistence/sqlite.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -52,6 +54,91 @@ void write_all(int fd, const char* data, size_t size, int64_t offset,
     offset += written;
   }
 }
+
+/// The descriptor SQLite reads the main database file with, or -1. SQLite
+/// has no API for it; its unix VFS keeps it in the fourth field of its
+/// file object (`unixFile::h`, after the methods, the VFS and the inode
+/// record, unchanged since 2008). So it is taken only from that VFS, and
+/// only when fstat shows it is the file at `path` (a stat by name opens no
+/// descriptor); otherwise the copy reads through the VFS's xRead.
+int sqlite_descriptor(sqlite3_file* file, const std::filesystem::path& path) {
+  struct unix_file_head {
+    const sqlite3_io_methods* methods;
+    sqlite3_vfs* vfs;
+    void* inode;
+    int descriptor;
+  };
+  auto* head = reinterpret_cast<unix_file_head*>(file);
+  if (head->vfs == nullptr || head->vfs->zName == nullptr
+      || std::string_view{head->vfs->zName} != "unix")
+    return -1;
+  struct stat by_descriptor {};
+  struct stat by_name {};
+  if (head->descriptor < 0 || ::fstat(head->descriptor, &by_descriptor) != 0
+      || ::stat(path.c_str(), &by_name) != 0
+      || by_descriptor.st_dev != by_name.st_dev
+      || by_descriptor.st_ino != by_name.st_ino)
+    return -1;
+  return head->descriptor;
+}
+
+/// Copies ranges of the source file to the same offsets of the destination:
+/// in the kernel with copy_file_range (a reflink where the file system can,
+/// else no copy through user space) when SQLite's descriptor is known,
+/// else read through SQLite in pieces of 1 MiB and written.
+class range_copier {
+public:
+  range_copier(sqlite3_file* in, int in_descriptor, int out,
+               const std::filesystem::path& source,
+               const std::filesystem::path& destination)
+    : in_(in), in_descriptor_(in_descriptor), out_(out), source_(source),
+      destination_(destination) {}
+
+  void copy(int64_t offset, int64_t length) {
+    while (length > 0 && in_descriptor_ >= 0) {
+      loff_t from = offset;
+      loff_t to = offset;
+      auto copied = ::copy_file_range(in_descriptor_, &from, out_, &to,
+                                      static_cast<size_t>(length), 0);
+      if (copied > 0) {
+        offset += copied;
+        length -= copied;
+      } else if (copied < 0 && errno == EINTR) {
+        continue;
+      } else if (copied < 0 && (errno == ENOSPC || errno == EDQUOT)) {
+        fail_os(destination_, "write", errno);
+      } else {
+        in_descriptor_ = -1;  // not for these files: the rest through xRead
+      }
+    }
+    if (length > 0)
+      read_and_write(offset, length);
+  }
+
+private:
+  void read_and_write(int64_t offset, int64_t length) {
+    constexpr int64_t piece = 1 << 20;
+    buffer_.resize(static_cast<size_t>(std::min(piece, length)));
+    while (length > 0) {
+      auto amount = static_cast<int>(
+        std::min<int64_t>(static_cast<int64_t>(buffer_.size()), length));
+      int rc = in_->pMethods->xRead(in_, buffer_.data(), amount, offset);
+      if (rc != SQLITE_OK)
+        throw storage_error(rc, "cannot read " + source_.string());
+      write_all(out_, buffer_.data(), static_cast<size_t>(amount), offset,
+                destination_);
+      offset += amount;
+      length -= amount;
+    }
+  }
+
+  sqlite3_file* in_;
+  int in_descriptor_;
+  int out_;
+  const std::filesystem::path& source_;
+  const std::filesystem::path& destination_;
+  std::vector<char> buffer_;
+};
 
 } // namespace
 
@@ -102,28 +189,19 @@ bool copy_database_file(database& source,
 
   if (!on_progress(0))
     return false;
-  // Steps of about 1% (so progress and cancel move steadily), read in
-  // pieces of at most 1 MiB (so memory stays small whatever the size).
-  constexpr int64_t piece = 1 << 20;
+  // Steps of about 1%, so that progress and cancel move steadily.
   constexpr int64_t alignment = 4096;  // a page
   int64_t step = std::max(alignment,
                           ((size + 99) / 100 + alignment - 1) / alignment
                             * alignment);
-  std::vector<char> buffer(static_cast<size_t>(std::min(piece, step)));
+  range_copier copier{in, sqlite_descriptor(in, source.path()), out.fd,
+                      source.path(), destination};
   auto started = std::chrono::steady_clock::now();
   int last_percent = 0;
   for (int64_t offset = 0; offset < size;) {
     int64_t step_end = std::min(size, offset + step);
-    while (offset < step_end) {
-      auto amount = static_cast<int>(std::min<int64_t>(
-        static_cast<int64_t>(buffer.size()), step_end - offset));
-      rc = in->pMethods->xRead(in, buffer.data(), amount, offset);
-      if (rc != SQLITE_OK)
-        throw storage_error(rc, "cannot read " + source.path().string());
-      write_all(out.fd, buffer.data(), static_cast<size_t>(amount), offset,
-                destination);
-      offset += amount;
-    }
+    copier.copy(offset, step_end - offset);
+    offset = step_end;
     int percent = static_cast<int>(100 * offset / size);
     if (percent != last_percent && percent < 100) {
       last_percent = percent;

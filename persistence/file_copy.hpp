@@ -31,9 +31,10 @@ bool checkpoint_to_empty_wal(database& db);
 
 /// Copies the main database file of `source` into a new file `destination`,
 /// byte for byte, in steps of about 1% (each one reported), at most
-/// `bytes_per_second` (0: no limit). It reads through SQLite's own handle
-/// of the file rather than a second descriptor: closing a second
-/// descriptor would drop every POSIX lock this process holds on the file.
+/// `bytes_per_second` (0: no limit): with copy_file_range (in the kernel; a
+/// reflink where the file system can) from SQLite's own descriptor of the
+/// file, else through SQLite's reads. Never through a second descriptor:
+/// closing one would drop every POSIX lock this process holds on the file.
 /// The caller keeps the file still meanwhile (see above). Returns false
 /// when `on_progress` stopped it; the partial destination is the caller's
 /// to remove. A full disk throws a storage_error that is_disk_full().
