@@ -243,27 +243,35 @@ TEST_CASE_METHOD(org_fixture, "openapi: every documented operation answers, "
   struct extra {
     http_client client;
     std::string method, path, target, body;
+    int status;
+    bool full_page;  // a page with a cursor in `next`
   };
   std::vector<extra> extras{
-    {alice, "GET", env + std::string{"/entries"}, "?limit=1", ""},
-    {alice, "GET", env + std::string{"/webhooks"}, "?limit=1", ""},
-    {alice, "GET", org_t + "/runs", "?limit=1", ""},
-    {alice, "GET", org_t + "/jobs", "?limit=1", ""},
-    {alice, "GET", org_t + "/recurring-jobs", "?limit=1", ""},
-    {alice, "GET", org_t + "/runs/{run}/logs", "?limit=2", ""},
-    {alice, "GET", org_t + "/runs", "?limit=0", ""},
-    {alice, "GET", org_t + "/runs/{run}", "", ""},
-    {alice, "GET", env + std::string{"/entries/{id}"}, "", ""},
-    {alice, "PUT", env + std::string{"/settings"}, "", "[]"},
-    {alice, "POST", "/api/v1/orgs", "", R"({"name":"beta"})"},
-    {admin, "POST", "/api/v1/orgs", "", R"({"name":"beta"})"},
-    {admin, "POST", "/api/v1/orgs/{org}/users", "", R"({"name":"bob"})"},
-    {http_client{server.port()}, "GET", "/api/v1/me", "", ""},
-    {admin, "GET", "/api/v1/me", "", ""},
+    {alice, "GET", env + std::string{"/entries"}, "?limit=1", "", 200, true},
+    {alice, "GET", env + std::string{"/webhooks"}, "?limit=1", "", 200, true},
+    {alice, "GET", org_t + "/runs", "?limit=1", "", 200, true},
+    {alice, "GET", org_t + "/jobs", "?limit=1", "", 200, true},
+    {alice, "GET", org_t + "/recurring-jobs", "?limit=1", "", 200, false},
+    {alice, "GET", org_t + "/runs/{run}/logs", "?limit=2", "", 200, true},
+    {alice, "GET", org_t + "/runs", "?limit=0", "", 400, false},
+    {alice, "GET", org_t + "/runs/{run}", "", "", 200, false},
+    {alice, "GET", env + std::string{"/entries/{id}"}, "", "", 200, false},
+    {alice, "PUT", env + std::string{"/settings"}, "", "[]", 400, false},
+    {alice, "POST", "/api/v1/orgs", "", R"({"name":"beta"})", 403, false},
+    {admin, "POST", "/api/v1/orgs", "", R"({"name":"beta"})", 201, false},
+    {admin, "POST", "/api/v1/orgs/{org}/users", "", R"({"name":"bob"})", 201,
+     false},
+    {http_client{server.port()}, "GET", "/api/v1/me", "", "", 401, false},
+    {admin, "GET", "/api/v1/me", "", "", 200, false},
   };
   values["{env}"] = "main";  // staging was deleted by the sweep
   for (auto& e : extras) {
     auto r = e.client.send(e.method, fill(e.path) + e.target, e.body);
+    INFO(e.method << " " << e.path << e.target << " answered " << r.status
+                  << " " << r.body.substr(0, 300));
+    CHECK(r.status == e.status);
+    if (e.full_page)
+      CHECK_FALSE(r.data()["next"].is_null());
     samples.push_back(sample(e.method, e.path, r));
   }
   {
