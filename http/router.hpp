@@ -65,6 +65,9 @@ public:
   /// run, bad `after`).
   stream_check check_stream(const api_request& request) const;
   core& owner() const { return core_; }
+  /// Every route, in the order added (the OpenAPI test compares them with
+  /// docs/openapi.yaml).
+  const std::vector<route>& routes() const { return routes_; }
 
 private:
   core& core_;

@@ -1,5 +1,6 @@
 #include "http/dashboard_assets.hpp"
 #include "http/handlers.hpp"
+#include "http/openapi_document.hpp"
 #include "http/request_parsing.hpp"
 #include "http/router.hpp"
 #include "http/version.hpp"
@@ -19,6 +20,12 @@ void add_api_routes(router& r, size_t entry_body_limit) {
     return json_response(
       200, nlohmann::json{{"status", "ok"}, {"version", version()}}.dump());
   });
+  // The API reference (docs/openapi.yaml as JSON), constant like the
+  // dashboard's files.
+  add("GET", "/api/v1/openapi.json", access::anyone,
+      [](core&, const api_request&) {
+        return json_response(200, openapi_document());
+      });
   for (auto& asset : dashboard_assets()) {
     auto serve = [&asset](core&, const api_request&) {
       return api_response{200, asset.content, asset.content_type};

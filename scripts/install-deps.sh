@@ -7,6 +7,9 @@ packages=(build-essential cmake pkg-config libcaf-dev catch2 libboost1.81-dev
           tzdata
           nlohmann-json3-dev libcli11-dev libssl-dev ca-certificates
           chromium)  # the dashboard's browser test
+# docs/openapi.yaml becomes JSON at build time (python3-yaml); the OpenAPI
+# test validates against its schemas (python3-jsonschema).
+packages+=(python3 python3-yaml python3-jsonschema)
 # Node.js runs the browser test; install Debian's if the machine has none.
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()

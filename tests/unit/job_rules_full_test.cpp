@@ -1,6 +1,6 @@
 // check_job holds every rule a job must satisfy, the ones the HTTP handler
 // used to check itself included (a known type, a Create that runs once),
-// and answers the first one broken in the order docs/api-notes.md gives.
+// and answers the first one broken in the order docs/api.md gives.
 #include "actors/job_rules.hpp"
 
 #include <catch2/catch.hpp>
