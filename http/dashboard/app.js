@@ -674,7 +674,15 @@ async function openRun(id, nav) {
     socket.onmessage = (m) => {
       if (state.socket !== socket) return;
       const frame = JSON.parse(m.data);
-      if (frame.type === "run") renderSummary(frame.run);
+      if (frame.type === "run") {
+        renderSummary(frame.run);
+        // The live end frame's finished_at can differ from the stored one
+        // by some milliseconds; the stored run is what a reload shows.
+        if (finished(frame.run.status))
+          api("GET", orgPath() + "/runs/" + encodeURIComponent(id)).then((stored) => {
+            if (state.socket === socket && finished(stored.status)) renderSummary(stored);
+          }).catch(() => {});
+      }
       else if (frame.type === "progress") setProgress(frame.task, frame.phase, frame.percent);
       else if (frame.type === "log" && frame.seq > lastSeq) { lastSeq = frame.seq; addLog(frame); }
     };
