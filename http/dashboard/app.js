@@ -270,7 +270,7 @@ function renderRuns() {
     && (!f.name || r.name.toLowerCase().includes(f.name))
     && (!f.environment || r.base_environment === f.environment || r.target_environment === f.environment)
     && (!f.trigger || r.trigger === f.trigger));
-  const report = (text) => { $("#runs-error").textContent = text; };
+  const report = (text) => { $("#runs-message").textContent = text; };
   $("#runs").replaceChildren(...shown.map((r) => openableRow({ "data-run": r.id, "aria-label": "Run #" + r.id + ", " + r.name + ", " + r.status },
     () => (location.hash = "runs/" + r.id),
     td("Run", "#" + r.id), td("Name", r.name), td("Type", typeName(r.type)),
@@ -706,7 +706,7 @@ async function loadRecurring() {
     await Promise.all(ids.slice(i, i + 8).map((id) => api("GET", orgPath() + "/runs/" + id).then((r) => (latest[id] = r)).catch(() => {})));
   if ($("#recurring").hidden) return;
   $("#recurring-zone").textContent = "Next runs are shown in each job's own zone and in yours (" + viewerZone + ").";
-  const report = (text) => { $("#recurring-error").textContent = text; };
+  const report = (text) => { $("#recurring-message").textContent = text; };
   const act = (job, verb) => async () => {
     try {
       if (verb === "delete") await api("DELETE", orgPath() + "/recurring-jobs/" + job.job_id);
@@ -779,10 +779,14 @@ $("#job-form").addEventListener("change", updateForm);
 $("#job-form").addEventListener("input", () => { if (!$("#schedule-fields").hidden) $("#schedule-summary").textContent = scheduleSentence($("#job-form")); });
 $("#filters").addEventListener("input", renderRuns);
 $("#filters").addEventListener("submit", (e) => e.preventDefault());
-$("#load-more").addEventListener("click", () => loadMoreRuns().catch((e) => { $("#runs-error").textContent = e.message; }));
+$("#load-more").addEventListener("click", () => loadMoreRuns().catch((e) => { $("#runs-message").textContent = e.message; }));
 $("#run-cancel").addEventListener("click", () => {
   const run = state.run;
-  if (run) cancelRun(run, (text) => { if (state.run && state.run.id === run.id) $("#run-action-result").textContent = text; });
+  const here = () => state.run && state.run.id === run.id;
+  // A queued run that is cancelled never starts, and its stream may say
+  // nothing more: show the stored end.
+  if (run) cancelRun(run, (text) => { if (here()) $("#run-action-result").textContent = text; })
+    .then((ended) => { if (ended && here()) renderSummary(ended); });
 });
 $("#run-rerun").addEventListener("click", () => { if (state.run) runNow(state.run, (text) => { $("#run-action-result").textContent = text; }); });
 for (const b of document.querySelectorAll("nav button")) b.addEventListener("click", () => (location.hash = b.dataset.tab));
