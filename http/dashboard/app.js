@@ -181,7 +181,7 @@ async function signIn(token) {
 }
 
 function signOut() {
-  state.token = ""; state.org = ""; state.user = "";
+  state.token = ""; state.org = ""; state.user = ""; state.runs = []; state.runsNext = null;
   localStorage.removeItem("downhill-token");
   if (orgSocket) { const s = orgSocket; orgSocket = null; s.onclose = null; s.close(); }
   $("#who").textContent = "";
@@ -238,7 +238,7 @@ const pageSize = 50;
 
 async function loadRuns() {
   // A refresh reloads as many rows as are shown, so "load more" survives it.
-  const limit = Math.min(500, Math.max(pageSize, state.runs.length));
+  const limit = Math.min(500, Math.max(1, Math.ceil(state.runs.length / pageSize)) * pageSize);
   const [page] = await Promise.all([api("GET", orgPath() + "/runs?limit=" + limit), loadEnvs()]);
   state.runs = page.runs; state.runsNext = page.next;
   renderRuns();
