@@ -75,7 +75,7 @@ run(async () => {
     await shoot(page, "jobs-filtered");
     for (const name of ["status", "environment"]) await page.selectOption("#filters [name=" + name + "]", "");
     await page.fill("#filters [name=job]", "");
-    await shoot(page, "jobs");
+    await shoot(page, "jobs-all-loaded");
     check(page.errors.length === 0, viewport + ": no script error on the page");
     await page.context().close();
   }
