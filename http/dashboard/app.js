@@ -800,7 +800,8 @@ let refresh = null;
 function refreshVisible() {
   if (state.down) return;
   if (!$("#jobs").hidden) loadRuns().catch(() => {});
-  if (!$("#recurring").hidden) loadRecurring().catch(() => {});
+  // An open delete question is not swept away by a refresh.
+  if (!$("#recurring").hidden && !$("#recurring-list .confirm")) loadRecurring().catch(() => {});
   if (!$("#environments").hidden) loadEnvironments().catch(() => {});
 }
 function followOrganization() {
