@@ -69,7 +69,7 @@ async function main() {
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on("pageerror", (e) => console.log("page error: " + e.message));
   await page.goto(base + "/");
   await page.fill("#token", token);
@@ -107,8 +107,8 @@ async function main() {
   check((await page.textContent("#s-created-by")) === "alice", "Created By shows alice");
 
   mkdirSync(artifacts, { recursive: true });
-  await page.screenshot({ path: join(artifacts, "job-details.png"), fullPage: true });
-  console.log("screenshot: " + join(artifacts, "job-details.png"));
+  await page.screenshot({ path: join(artifacts, "job-details-desktop.png"), fullPage: true });
+  console.log("screenshot: " + join(artifacts, "job-details-desktop.png"));
 
   // The Jobs tab follows the organization's stream: a run submitted
   // elsewhere shows up well before the fallback poll (15 s).
