@@ -141,7 +141,7 @@ void start_commit(run_pointer self) {
   st.pending = persistence::run_progress{};
   final_progress.run_id = st.plan.run_id;
   final_progress.status = run_status::succeeded;
-  final_progress.finished_at = now_ms();
+  final_progress.finished_at = st.committed_finished_at = now_ms();
   final_progress.environment_key = st.plan.target_key;
   final_progress.switch_generation = st.plan.new_generation;
   final_progress.mark_environment_ready = st.plan.creates_environment;
@@ -181,7 +181,8 @@ void on_switched(run_pointer self, const api_error& error) {
   auto& st = self->state;
   if (!error) {
     st.info.status = run_status::succeeded;
-    st.info.finished_at = now_ms();
+    // The time the switch stored: the final frame and a later GET agree.
+    st.info.finished_at = st.committed_finished_at;
     publish_summary(self, true);
     self->quit();
     return;

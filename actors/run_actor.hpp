@@ -21,6 +21,7 @@ struct run_state {
   bool shutting_down = false;  // cancelled because the server stops
   bool failed = false;
   bool committing = false;  // the switch step is running
+  int64_t committed_finished_at = 0;  // the finished_at the switch stores
   /// The org actor that started this run stopped unexpectedly: the run
   /// ends interrupted, and reports its end to the successor (adopt_atom).
   bool orphaned = false;

@@ -80,7 +80,7 @@ TEST_CASE("a refused connection gets the standard error shape, Retry-After "
     for (int i = 0; i < 2; ++i)
       open.push_back(std::make_unique<raw_connection>(f.server.port()));
     raw_connection refused{f.server.port()};
-    auto answer = refused.read_answer(5s);
+    auto answer = refused.read_answer(30s);
     CHECK(answer.status == 429);
     CHECK(answer.headers.rfind("HTTP/1.1 429 Too Many Requests", 0) == 0);
     CHECK(lower(answer.headers).find("retry-after: 1") != std::string::npos);
@@ -93,7 +93,7 @@ TEST_CASE("a refused connection gets the standard error shape, Retry-After "
     for (int i = 0; i < 2; ++i)
       open.push_back(std::make_unique<raw_connection>(f.server.port()));
     raw_connection refused{f.server.port()};
-    auto answer = refused.read_answer(5s);
+    auto answer = refused.read_answer(30s);
     CHECK(answer.status == 503);
     CHECK(answer.headers.rfind("HTTP/1.1 503 Service Unavailable", 0) == 0);
     CHECK(lower(answer.headers).find("retry-after: 1") != std::string::npos);
