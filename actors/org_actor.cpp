@@ -5,6 +5,7 @@
 #include "actors/recurring_changes.hpp"
 #include "actors/run_actor.hpp"
 #include "actors/server_log.hpp"
+#include "persistence/record_json.hpp"
 #include "scheduler/schedule.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -132,12 +133,49 @@ queue_iterator queued_run_of_job(org_state& st, int64_t job_id) {
   });
 }
 
+/// Tells the run's and the organization's streams that a run ended before
+/// it started (no run actor ever spoke for it): its one log line, then its
+/// final summary, as a GET of the run now shows them.
+void publish_unstarted_end(org_pointer self, persistence::run_record run,
+                           const persistence::run_progress& end) {
+  auto& st = self->state;
+  auto send = [&](frame_kind kind, nlohmann::json body, int64_t seq,
+                  bool final) {
+    body["type"] = to_string(kind);
+    self->send(st.svc->events, publish_atom::value,
+               event_frame{st.org_id, run.id, kind, seq, {},
+                           std::make_shared<const std::string>(body.dump()),
+                           final});
+  };
+  int64_t seq = 0;
+  for (auto line : end.logs) {
+    line.seq = ++seq;  // the writer numbers a never-started run's lines 1..
+    auto body = persistence::log_json(line);
+    body["run_id"] = std::to_string(run.id);
+    send(frame_kind::log, std::move(body), line.seq, false);
+    ++run.total_logs;
+    run.total_errors += line.level == run_log_level::error;
+    run.total_warnings += line.level == run_log_level::warning;
+  }
+  run.status = end.status.value_or(run_status::cancelled);
+  run.finished_at = end.finished_at;
+  for (auto& task : run.tasks)
+    task.status = persistence::task_status::cancelled;
+  send(frame_kind::run, {{"run", persistence::run_json(run, now_ms())}}, 0,
+       true);
+}
+
 /// Takes the queued run out of the queue and ends it cancelled, never
 /// started, saying why; delivers `promise` once that is durable.
 void cancel_queued(org_pointer self, queue_iterator i, const std::string& why,
                    caf::typed_response_promise<api_error> promise) {
   auto& st = self->state;
   auto run_id = i->second.run_id;
+  auto run = run_record_of(i->first, st.org_id, i->second);
+  const char* task_names[] = {database_task_name, index_task_name};
+  for (size_t t = 0; t < i->second.task_ids.size() && t < 2; ++t)
+    run.tasks.push_back({i->second.task_ids[t], task_names[t],
+                         persistence::task_status::pending, "", 0});
   st.queue.erase(i);
   server_log(st, log_level::info, "queued run " + std::to_string(run_id)
                            + " cancelled without starting: " + why);
@@ -145,13 +183,17 @@ void cancel_queued(org_pointer self, queue_iterator i, const std::string& why,
   // way would never deliver the promise, and the caller (an HTTP thread)
   // would wait for its whole timeout. While awaiting, this actor handles
   // nothing else, so nothing else can stop it in between.
+  auto end = unstarted_end(run_id, run_status::cancelled,
+                           run_log_level::warning,
+                           "This run was cancelled before it started: " + why);
   self
-    ->request(st.svc->writer, caf::infinite, persist_atom::value,
-              unstarted_end(run_id, run_status::cancelled,
-                            run_log_level::warning,
-                            "This run was cancelled before it started: " + why),
+    ->request(st.svc->writer, caf::infinite, persist_atom::value, end,
               durable_atom::value)
-    .await([=](api_error& error) mutable { promise.deliver(std::move(error)); },
+    .await([=](api_error& error) mutable {
+             if (!error)
+               publish_unstarted_end(self, run, end);
+             promise.deliver(std::move(error));
+           },
           [=](caf::error& err) mutable {
             promise.deliver(actor_failure("Recording the cancel", err));
           });

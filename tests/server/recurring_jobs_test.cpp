@@ -4,6 +4,7 @@
 // firing, and catch-up after a restart.
 #include "org_fixture.hpp"
 #include "store_inspector.hpp"
+#include "ws_client.hpp"
 #include "persistence/record_json.hpp"
 
 #include <catch2/catch.hpp>
@@ -428,4 +429,48 @@ TEST_CASE_METHOD(org_fixture, "an organization holds at most 100 recurring "
   recurring_sync(*this, {{"kind", "hourly"}, {"minute", 5}});
   // Run-now jobs are not limited by it.
   CHECK(sync_and_wait("main", "staging")["status"] == "succeeded");
+}
+
+TEST_CASE_METHOD(slow_sync_fixture, "a queued run cancelled before it "
+                                    "starts ends its event stream with its "
+                                    "line and a final frame") {
+  auto manual_id = start_manual_sync();
+  auto job = recurring_sync(*this, {{"kind", "interval"}, {"every_seconds", 1}});
+  auto queued = wait_for_runs(*this, job["id"], 1)[0];
+  std::string queued_id = queued["id"];
+  REQUIRE(queued["status"] == "queued");
+  ws_client stream{server.port(), org_path() + "/runs/" + queued_id + "/events",
+                   alice_token()};
+  auto first = stream.next(std::chrono::seconds(30));  // the stream's opening run frame
+  REQUIRE(first);
+  CHECK((*first)["type"] == "run");
+  REQUIRE(alice.post(org_path() + "/runs/" + queued_id + "/cancel", {}).status
+          == 202);
+  std::vector<json> logs;
+  json last;
+  for (;;) {
+    auto frame = stream.next(std::chrono::seconds(30));
+    REQUIRE(frame);  // a stream that never ends fails here
+    if ((*frame)["type"] == "log")
+      logs.push_back(*frame);
+    if ((*frame)["type"] == "run"
+        && (*frame)["run"]["status"] != "queued") {
+      last = *frame;
+      break;
+    }
+  }
+  auto stored = get_run(queued_id);
+  CHECK(last["run"]["status"] == "cancelled");
+  CHECK(last["run"]["finished_at"] == stored["finished_at"]);
+  CHECK(last["run"]["total_logs"] == stored["total_logs"]);
+  REQUIRE(last["run"]["tasks"].size() == 2);
+  for (auto& task : last["run"]["tasks"])
+    CHECK(task["status"] == "cancelled");
+  REQUIRE(logs.size() == 1);
+  CHECK(logs[0]["seq"] == 1);
+  CHECK(logs[0]["message"] == all_logs(queued_id).at(0)["message"]);
+  REQUIRE(alice.del(org_path() + "/recurring-jobs/" + job["id"].get<std::string>())
+            .status
+          == 204);
+  CHECK(wait_for_run(manual_id)["status"] == "succeeded");
 }
