@@ -43,9 +43,9 @@ int list(const recurring_options& o) {
     std::cout << "no recurring jobs\n";
   else
     jobs.print();
-  if (page["next"].is_string())
+  if (!page["next"].is_null())
     std::cerr << "more: downhill recurring list --before "
-              << page["next"].get<std::string>() << "\n";
+              << text(page["next"]) << "\n";
   return exit_code::ok;
 }
 

@@ -47,9 +47,9 @@ int list(const runs_options& o) {
     std::cout << "no runs\n";
   else
     runs.print();
-  if (page["next"].is_string())
-    std::cerr << "more: downhill runs list --before "
-              << page["next"].get<std::string>() << "\n";
+  if (!page["next"].is_null())
+    std::cerr << "more: downhill runs list --before " << text(page["next"])
+              << "\n";
   return exit_code::ok;
 }
 
