@@ -35,6 +35,7 @@ public:
 
   void log(const json& frame) {
     clear();
+    drawn_ = false;
     std::cout << "  " << log_line(frame) << "\n";
     if (tty_)
       redraw();
@@ -66,6 +67,8 @@ private:
   /// (one column stays free, or the terminal wraps).
   void redraw() {
     clear();
+    if (tasks_.empty())  // a log line before any progress
+      return;
     constexpr int gap = 3;
     int count = static_cast<int>(tasks_.size());
     int share = (width_ - 1 - gap * (count - 1)) / count;

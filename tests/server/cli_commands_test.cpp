@@ -213,6 +213,42 @@ TEST_CASE_METHOD(cli_fixture, "every progress bar fits the terminal width, "
   }
 }
 
+TEST_CASE_METHOD(cli_fixture, "on a terminal the bars are redrawn in "
+                              "place on one line that fits its width, 80 "
+                              "columns included") {
+  // A fast sync: its first frame may be a log line, before any bar.
+  create_environment("main", "staging");
+  for (int columns : {80, 50}) {
+    auto r = run_cli_on_terminal({"jobs", "run", "--name", "Sync", "--base",
+                                  "main", "--target", "staging"},
+                                 as_alice(), columns);
+    INFO(columns << " columns:\n" << r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(contains(r.out, "\r\033[K"));  // redrawn in place
+    // What the terminal shows between returns: never wider than it (one
+    // column stays free, or it would wrap).
+    std::string clean;
+    for (size_t i = 0; i < r.out.size(); ++i) {
+      if (r.out.compare(i, 3, "\033[K") == 0)
+        i += 2;
+      else
+        clean += r.out[i];
+    }
+    int redraws = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= clean.size(); ++i)
+      if (i == clean.size() || clean[i] == '\r' || clean[i] == '\n') {
+        auto shown = clean.substr(start, i - start);
+        if (shown.find("%") != std::string::npos && shown.find(" #") == std::string::npos) {
+          ++redraws;
+          CHECK(static_cast<int>(shown.size()) < columns);
+        }
+        start = i + 1;
+      }
+    CHECK(redraws >= 2);
+  }
+}
+
 TEST_CASE_METHOD(slow_cli_fixture, "Ctrl-C during jobs run leaves the run "
                                    "running, says how to cancel it, exits "
                                    "130; runs cancel then cancels it") {

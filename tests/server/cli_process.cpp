@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <poll.h>
+#include <pty.h>
 #include <stdexcept>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,10 +18,21 @@ extern char** environ;
 namespace downhill::testing {
 
 cli_process::cli_process(const std::vector<std::string>& args,
-                         const std::map<std::string, std::string>& env) {
+                         const std::map<std::string, std::string>& env,
+                         int terminal_columns) {
   int out_fds[2];
   int err_fds[2];
-  if (pipe(out_fds) != 0 || pipe(err_fds) != 0)
+  if (terminal_columns > 0) {
+    winsize size{};
+    size.ws_col = static_cast<unsigned short>(terminal_columns);
+    size.ws_row = 24;
+    // [0] the side the test reads, [1] the child's terminal.
+    if (openpty(&out_fds[0], &out_fds[1], nullptr, nullptr, &size) != 0)
+      throw std::runtime_error("openpty failed");
+  } else if (pipe(out_fds) != 0) {
+    throw std::runtime_error("pipe failed");
+  }
+  if (pipe(err_fds) != 0)
     throw std::runtime_error("pipe failed");
   // The environment is built before fork: the child only execs.
   std::vector<std::string> variables;
@@ -81,6 +93,7 @@ bool cli_process::read_some(int timeout_ms) {
     if (fds[i].fd < 0 || fds[i].revents == 0)
       continue;
     char buf[4096];
+    // A pseudo-terminal whose child side closed reads EIO, not 0.
     auto n = read(fds[i].fd, buf, sizeof(buf));
     if (n > 0) {
       sinks[i]->append(buf, static_cast<size_t>(n));
@@ -130,6 +143,13 @@ command_result cli_process::finish(std::chrono::seconds deadline) {
   result_.exit_code = WIFSIGNALED(status) ? 128 + WTERMSIG(status)
                                           : WEXITSTATUS(status);
   return result_;
+}
+
+command_result run_cli_on_terminal(
+  const std::vector<std::string>& args,
+  const std::map<std::string, std::string>& env, int columns) {
+  cli_process child{args, env, columns};
+  return child.finish();
 }
 
 command_result run_cli(const std::vector<std::string>& args,

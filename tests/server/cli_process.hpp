@@ -17,9 +17,11 @@ namespace downhill::testing {
 class cli_process {
 public:
   /// Starts `downhill ARGS` with an environment free of every DOWNHILL_*
-  /// variable and of COLUMNS, plus `env`.
+  /// variable and of COLUMNS, plus `env`. Its stdout is a pipe, or with
+  /// `terminal_columns` > 0 a pseudo-terminal that wide.
   explicit cli_process(const std::vector<std::string>& args,
-                       const std::map<std::string, std::string>& env = {});
+                       const std::map<std::string, std::string>& env = {},
+                       int terminal_columns = 0);
   ~cli_process();  // kills a child still running
 
   cli_process(const cli_process&) = delete;
@@ -44,6 +46,13 @@ private:
   size_t scanned_ = 0;  // stdout bytes already offered to wait_for_line
   command_result result_;
 };
+
+/// `downhill ARGS` with `env` (as cli_process) run to its end, its stdout
+/// a terminal (a pseudo-terminal `columns` wide): `out` is what the
+/// terminal received, control sequences included.
+command_result run_cli_on_terminal(const std::vector<std::string>& args,
+                                   const std::map<std::string, std::string>& env,
+                                   int columns);
 
 /// `downhill ARGS` with `env` (as cli_process) run to its end.
 command_result run_cli(const std::vector<std::string>& args,
