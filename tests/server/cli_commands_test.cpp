@@ -6,7 +6,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <sstream>
+#include <thread>
 
 using namespace downhill::testing;
 
@@ -549,4 +555,82 @@ TEST_CASE_METHOD(cli_fixture, "--server and --token flags win over the "
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK(contains(r.out, "no runs"));
+}
+
+TEST_CASE_METHOD(slow_cli_fixture, "a server that goes away while a run is "
+                                   "followed: one line saying how to "
+                                   "re-attach, exit 3") {
+  auto id = start_slow_create("staging");
+  cli_process watch{{"runs", "watch", id}, as_alice()};
+  watch.wait_for_line(is_bar);
+  server.kill_hard();
+  auto r = watch.finish();
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 3);
+  CHECK(r.err == "downhill: the connection to the server closed before run "
+                   + id + " ended; `downhill runs watch " + id
+                   + "` re-attaches\n");
+}
+
+namespace {
+
+/// Something that is not downhill on a loopback port: answers every
+/// request with `answer` (a whole HTTP response), until destroyed.
+class impostor {
+public:
+  explicit impostor(std::string answer) : answer_(std::move(answer)) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&address), length) == 0);
+    REQUIRE(listen(fd_, 8) == 0);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread{[this] {
+      for (;;) {
+        int client = accept(fd_, nullptr, nullptr);
+        if (client < 0)
+          return;  // the listening socket was shut down
+        char buf[4096];
+        (void)!read(client, buf, sizeof(buf));  // the request's head
+        (void)!write(client, answer_.data(), answer_.size());
+        close(client);
+      }
+    }};
+  }
+  ~impostor() {
+    shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    close(fd_);
+  }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(port_);
+  }
+
+private:
+  std::string answer_;
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+} // namespace
+
+TEST_CASE("a server that is not downhill, or fails, exits 5 with one line") {
+  for (auto answer :
+       {"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\n"
+        "<html>",
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n"
+        "Connection: close\r\n\r\nbusy"}) {
+    impostor other{answer};
+    auto r = run_cli({"runs", "list", "--org", "acme"},
+                     {{"DOWNHILL_SERVER", other.url()},
+                      {"DOWNHILL_TOKEN", "some-token"}});
+    INFO(answer << "\n" << r.err);
+    CHECK(r.exit_code == 5);
+    CHECK(lines_of(r.err).size() == 1);
+    CHECK(r.err.rfind("downhill: ", 0) == 0);
+  }
 }
