@@ -128,8 +128,10 @@ int follow_run(session& server, const std::string& run_id, follow_view view,
   };
   json final_run;
   // A stream closed because this client fell behind (1008) or the server
-  // was busy (1013) is resumed from the last line shown.
+  // was busy (1013) is resumed from the last line shown; ten times in a
+  // row without a new line is too many.
   for (int resumes = 0; final_run.is_null(); ++resumes) {
+    auto seq_at_connect = last_seq;
     client::ws_client events{server.server(),
                              run_path + "/events?after="
                                + std::to_string(last_seq),
@@ -156,6 +158,8 @@ int follow_run(session& server, const std::string& run_id, follow_view view,
     }
     if (!final_run.is_null())
       break;
+    if (last_seq > seq_at_connect)
+      resumes = 0;
     bool resumable = events.closed()
                      && (events.close_code() == 1008
                          || events.close_code() == 1013);
