@@ -1,166 +1,186 @@
 #include "cli/jobs_run.hpp"
 
-#include "client/http_client.hpp"
-#include "client/ws_client.hpp"
-
-#include <nlohmann/json.hpp>
+#include "cli/exit_codes.hpp"
+#include "cli/follow.hpp"
+#include "cli/interrupt.hpp"
+#include "cli/output.hpp"
 
 #include <iostream>
-#include <map>
-#include <stdexcept>
-#include <unistd.h>
+#include <memory>
+#include <sstream>
 
 namespace downhill::cli {
 
-using json = nlohmann::json;
-
 namespace {
 
-std::string bar(int percent) {
-  constexpr int width = 24;
-  int filled = percent * width / 100;
-  return "[" + std::string(static_cast<size_t>(filled), '#')
-         + std::string(static_cast<size_t>(width - filled), '.') + "] "
-         + std::to_string(percent) + "%";
+struct jobs_run_options {
+  connection_options connection;
+  std::string type = "sync_environments";
+  std::string name;
+  std::string base;
+  std::string target;        // sync: the target; create: the new alias
+  std::string display_name;  // create
+  std::string schedule = "now";
+  std::string timezone;
+};
+
+[[noreturn]] void bad_schedule(const std::string& text, const std::string& why) {
+  throw command_failure{exit_code::usage,
+                        "--schedule \"" + text + "\": " + why
+                          + " (e.g. now, \"hourly 5\", \"daily 02:30\", "
+                            "\"weekly mon 02:30\", \"every 15m\", "
+                            "\"cron */15 * * * *\")"};
 }
 
-/// Draws the tasks' bars: in place on a terminal, as lines otherwise.
-class progress_view {
-public:
-  progress_view() : tty_(isatty(STDOUT_FILENO) != 0) {}
-
-  void progress(const std::string& task, const std::string& phase,
-                int percent) {
-    auto& slot = tasks_[task];
-    bool changed = slot.first != phase || slot.second / 25 != percent / 25;
-    slot = {phase, percent};
-    if (tty_)
-      redraw();
-    else if (changed || percent == 100)
-      std::cout << line_for(task) << "\n";
+int64_t seconds_of(const std::string& text, const std::string& whole) {
+  size_t used = 0;
+  int64_t value = 0;
+  try {
+    value = std::stoll(text, &used);
+  } catch (...) {
+    bad_schedule(whole, "\"" + text + "\" is not a number of seconds");
   }
+  auto unit = text.substr(used);
+  int64_t scale = unit.empty() || unit == "s" ? 1
+                  : unit == "m"               ? 60
+                  : unit == "h"               ? 3600
+                  : unit == "d"               ? 86400
+                                              : 0;
+  if (scale == 0 || value <= 0)
+    bad_schedule(whole, "\"" + text + "\" is not a positive duration "
+                                      "(N, Ns, Nm, Nh or Nd)");
+  return value * scale;
+}
 
-  void log(const json& frame) {
-    clear();
-    std::cout << "  #" << frame.value("seq", 0) << " ["
-              << frame.value("level", "") << "] " << frame.value("task", "")
-              << ": " << frame.value("message", "") << "\n";
-    if (tty_)
-      redraw();
+int submit(const jobs_run_options& o) {
+  session server{o.connection};
+  auto schedule = parse_schedule(o.schedule, o.timezone);
+  json job{{"name", o.name},
+           {"type", o.type},
+           {"base_environment", o.base},
+           {"schedule", schedule}};
+  if (o.type == "create_environment") {
+    job["new_environment"] = o.target;
+    if (!o.display_name.empty())
+      job["display_name"] = o.display_name;
+  } else {
+    job["target_environment"] = o.target;
   }
-
-  void finish() {
-    if (tty_ && drawn_)
-      std::cout << "\n";
-    std::cout.flush();
+  auto jobs = server.org_path() + "/jobs";
+  on_interrupt_say("interrupted while submitting the job; `downhill runs "
+                   "list` shows whether it was");
+  auto submitted = server.post(jobs, job);
+  if (!submitted.contains("run") || !submitted["run"].is_object()) {
+    // A recurring job: its runs come at their times.
+    auto& made = submitted["job"];
+    if (o.connection.json)
+      print_json(submitted);
+    else
+      std::cout << "recurring job " << text(made["id"]) << ": " << o.name
+                << " (" << o.base << " -> " << o.target << "), "
+                << schedule.value("kind", "") << ", next run at "
+                << text(made["next_run_at"]) << "\n";
+    return exit_code::ok;
   }
-
-private:
-  std::string line_for(const std::string& task) {
-    auto& [phase, percent] = tasks_[task];
-    return task + " (" + phase + ") " + bar(percent);
-  }
-
-  void clear() {
-    if (tty_ && drawn_)
-      std::cout << "\r\033[K";
-  }
-
-  void redraw() {
-    clear();
-    std::string text;
-    for (auto& [task, state] : tasks_)
-      text += (text.empty() ? "" : "   ") + line_for(task);
-    std::cout << text << std::flush;
-    drawn_ = true;
-  }
-
-  bool tty_;
-  bool drawn_ = false;
-  std::map<std::string, std::pair<std::string, int>> tasks_;
-};
+  std::string run_id = text(submitted["run"]["id"]);
+  if (o.connection.json)
+    print_json(submitted);
+  else
+    std::cout << "run " << run_id << ": " << o.name << " (" << o.base
+              << " -> " << o.target << ")\n";
+  return follow_run(server, run_id, follow_view::bars_and_logs);
+}
 
 } // namespace
 
-int jobs_run(const jobs_run_options& o) {
-  std::optional<client::endpoint> server;
-  try {
-    server = client::parse_server_url(o.server);
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "downhill: --server: " << e.what() << "\n";
-    return 2;
-  }
-  try {
-    client::http_client api{*server, o.token};
-    auto me = api.get("/api/v1/me");
-    if (me.status != 200 || me.data()["org"].is_null()) {
-      std::cerr << "downhill: the token is not a user's token of this server"
-                << "\n";
-      return 2;
-    }
-    std::string org = me.data()["org"];
-    json job{{"name", o.name},
-             {"type", o.type},
-             {"base_environment", o.base},
-             {"schedule", {{"kind", "now"}}}};
-    if (o.type == "create_environment") {
-      job["new_environment"] = o.target;
-      if (!o.display_name.empty())
-        job["display_name"] = o.display_name;
-    } else {
-      job["target_environment"] = o.target;
-    }
-    auto submitted = api.post("/api/v1/orgs/" + org + "/jobs", job);
-    if (submitted.status != 201) {
-      // Not JSON when something other than downhill answered.
-      auto body = json::parse(submitted.body, nullptr, false);
-      auto error = body.is_object() ? body["error"] : json(nullptr);
-      std::cerr << "downhill: " << submitted.status << " "
-                << (error.is_object() ? error.value("code", "") + ": "
-                                          + error.value("message", "")
-                                      : std::string{"request failed"})
-                << "\n";
-      return 1;
-    }
-    std::string run_id = submitted.data()["run"]["id"];
-    std::cout << "run " << run_id << ": " << o.name << " (" << o.base
-              << " -> " << o.target << ")\n";
-
-    client::ws_client events{
-      *server, "/api/v1/orgs/" + org + "/runs/" + run_id + "/events",
-      o.token};
-    progress_view view;
-    json final_run;
-    for (;;) {
-      auto frame = events.next();
-      if (!frame)
-        throw std::runtime_error("the event stream ended before the run did");
-      auto type = frame->value("type", "");
-      if (type == "progress") {
-        view.progress((*frame)["task"], (*frame)["phase"],
-                      (*frame)["percent"]);
-      } else if (type == "log") {
-        view.log(*frame);
-      } else if (type == "run") {
-        auto state = (*frame)["run"].value("status", "");
-        if (state != "running" && state != "queued") {
-          final_run = (*frame)["run"];
-          break;
-        }
+json parse_schedule(const std::string& text, const std::string& timezone) {
+  json schedule;
+  if (!text.empty() && text.front() == '{') {
+    schedule = json::parse(text, nullptr, false);
+    if (!schedule.is_object())
+      bad_schedule(text, "not a JSON object");
+  } else {
+    std::istringstream words{text};
+    std::string kind;
+    words >> kind;
+    std::vector<std::string> rest;
+    for (std::string word; words >> word;)
+      rest.push_back(word);
+    auto want = [&](size_t count) {
+      if (rest.size() != count)
+        bad_schedule(text, kind + " takes " + std::to_string(count)
+                             + " value(s)");
+    };
+    if (kind == "now") {
+      want(0);
+      schedule = {{"kind", "now"}};
+    } else if (kind == "hourly") {
+      want(1);
+      auto minute = rest[0];
+      if (!minute.empty() && minute.front() == ':')
+        minute.erase(0, 1);
+      try {
+        size_t used = 0;
+        int value = std::stoi(minute, &used);
+        if (used != minute.size())
+          throw std::invalid_argument{minute};
+        schedule = {{"kind", "hourly"}, {"minute", value}};
+      } catch (const std::exception&) {
+        bad_schedule(text, "the minute must be a number");
       }
+    } else if (kind == "daily") {
+      want(1);
+      schedule = {{"kind", "daily"}, {"at", rest[0]}};
+    } else if (kind == "weekly") {
+      want(2);
+      schedule = {{"kind", "weekly"}, {"day", rest[0]}, {"at", rest[1]}};
+    } else if (kind == "every" || kind == "interval") {
+      want(1);
+      schedule = {{"kind", "interval"},
+                  {"every_seconds", seconds_of(rest[0], text)}};
+    } else if (kind == "cron") {
+      if (rest.empty())
+        bad_schedule(text, "cron takes an expression");
+      std::string expression;
+      for (auto& word : rest)
+        expression += (expression.empty() ? "" : " ") + word;
+      schedule = {{"kind", "cron"}, {"expression", expression}};
+    } else {
+      bad_schedule(text, "unknown kind \"" + kind + "\"");
     }
-    view.finish();
-    events.close();
-    std::cout << "run " << run_id << " " << final_run.value("status", "")
-              << " in " << final_run.value("elapsed_ms", 0) << " ms: "
-              << final_run.value("total_logs", 0) << " logs, "
-              << final_run.value("total_errors", 0) << " errors, "
-              << final_run.value("total_warnings", 0) << " warnings\n";
-    return final_run.value("status", "") == "succeeded" ? 0 : 1;
-  } catch (const std::exception& e) {
-    std::cerr << "downhill: " << e.what() << "\n";
-    return 1;
   }
+  // Times are checked by the server (400 invalid_schedule), which knows
+  // every rule.
+  if (!timezone.empty() && schedule.value("kind", "") != "now")
+    schedule["timezone"] = timezone;
+  return schedule;
+}
+
+void add_jobs_commands(CLI::App& app, command_choice& choice) {
+  auto jobs = app.add_subcommand("jobs", "Work with environment jobs");
+  jobs->require_subcommand(1);
+  auto run = jobs->add_subcommand(
+    "run", "Submit a job; one that runs now is followed with a progress bar "
+           "per task");
+  auto o = std::make_shared<jobs_run_options>();
+  add_connection_flags(*run, o->connection);
+  run->add_option("--type", o->type, "Job type")
+    ->check(CLI::IsMember({"sync_environments", "create_environment"}))
+    ->capture_default_str();
+  run->add_option("--name", o->name, "Job name")->required();
+  run->add_option("--base", o->base, "Base environment")->required();
+  run->add_option("--target", o->target,
+                  "Target environment (sync) or new alias (create)")
+    ->required();
+  run->add_option("--display-name", o->display_name,
+                  "Display name of a new environment");
+  run->add_option("--schedule", o->schedule,
+                  "now, \"hourly MM\", \"daily HH:MM\", \"weekly DAY HH:MM\", "
+                  "\"every N[s|m|h|d]\", \"cron EXPR\", or the API's JSON")
+    ->capture_default_str();
+  run->add_option("--timezone", o->timezone,
+                  "Time zone of a recurring schedule (default: UTC)");
+  choice.add(run, o->connection, [o] { return submit(*o); });
 }
 
 } // namespace downhill::cli

@@ -1,22 +1,23 @@
-// `downhill jobs run`: submits a Create or Sync job to a server and follows
-// it over the WebSocket, drawing a progress bar per task.
+// `downhill jobs run`: submits a Create or Sync job, now or on a schedule;
+// a job that runs now is followed to its end with a bar per task.
 #pragma once
+
+#include "cli/command.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <string>
 
 namespace downhill::cli {
 
-struct jobs_run_options {
-  std::string server = "http://127.0.0.1:8080";
-  std::string token;
-  std::string type = "sync_environments";
-  std::string name;
-  std::string base;
-  std::string target;        // sync: the target; create: the new alias
-  std::string display_name;  // create
-};
+/// Registers `jobs run` under `app`.
+void add_jobs_commands(CLI::App& app, command_choice& choice);
 
-/// Returns the process exit code: 0 when the run succeeded.
-int jobs_run(const jobs_run_options& options);
+/// --schedule as the API's schedule object: "now", "hourly MM",
+/// "daily HH:MM", "weekly DAY HH:MM", "every N[s|m|h|d]", "cron EXPR", or
+/// a JSON object as the API takes it. `timezone` (if not empty) goes into
+/// every recurring kind. Throws command_failure (usage) for anything else.
+nlohmann::json parse_schedule(const std::string& text,
+                              const std::string& timezone);
 
 } // namespace downhill::cli

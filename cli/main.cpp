@@ -1,9 +1,13 @@
 // downhill's command line: `downhill serve` runs the server, `downhill
-// admin-token rotate` replaces its stored admin token, `downhill jobs run`
-// submits a job and follows it.
+// admin-token rotate` replaces its stored admin token; the client commands
+// (`jobs run`, `runs ...`, `recurring ...`, `orgs create`, `users create`)
+// talk to a server (docs/cli.md).
 #include "actors/core.hpp"
 #include "cli/admin_token.hpp"
 #include "cli/jobs_run.hpp"
+#include "cli/recurring.hpp"
+#include "cli/runs.hpp"
+#include "cli/setup.hpp"
 #include "http/server.hpp"
 #include "http/version.hpp"
 #include "persistence/admin_token_store.hpp"
@@ -195,27 +199,12 @@ int main(int argc, char** argv) {
   std::string rotate_data_dir = "./var";
   rotate_cmd->add_option("--data-dir", rotate_data_dir, "Where data lives")
     ->capture_default_str();
-  auto jobs_cmd = app.add_subcommand("jobs", "Work with environment jobs");
-  jobs_cmd->require_subcommand(1);
-  auto run_cmd = jobs_cmd->add_subcommand(
-    "run", "Submit a job and follow it with a progress bar per task");
-  downhill::cli::jobs_run_options run_options;
-  run_cmd->add_option("--server", run_options.server, "Server URL")
-    ->capture_default_str();
-  run_cmd->add_option("--token", run_options.token, "A user's token")
-    ->envname("DOWNHILL_TOKEN")
-    ->required();
-  run_cmd->add_option("--type", run_options.type, "Job type")
-    ->check(CLI::IsMember({"sync_environments", "create_environment"}))
-    ->capture_default_str();
-  run_cmd->add_option("--name", run_options.name, "Job name")->required();
-  run_cmd->add_option("--base", run_options.base, "Base environment")
-    ->required();
-  run_cmd->add_option("--target", run_options.target,
-                      "Target environment (sync) or new alias (create)")
-    ->required();
-  run_cmd->add_option("--display-name", run_options.display_name,
-                      "Display name of a new environment");
+  // The client commands (docs/cli.md), each group in its own file.
+  downhill::cli::command_choice client_command;
+  downhill::cli::add_jobs_commands(app, client_command);
+  downhill::cli::add_runs_commands(app, client_command);
+  downhill::cli::add_recurring_commands(app, client_command);
+  downhill::cli::add_setup_commands(app, client_command);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -228,8 +217,8 @@ int main(int argc, char** argv) {
       return serve(flags);
     if (*rotate_cmd)
       return rotate_admin_token(rotate_data_dir);
-    if (*run_cmd)
-      return downhill::cli::jobs_run(run_options);
+    if (auto code = client_command.run())
+      return *code;
   } catch (const downhill::cli::usage_error& e) {
     std::cerr << "downhill: " << e.what() << "\n";
     return 2;
