@@ -1,6 +1,7 @@
 #include "http/websocket_session.hpp"
 
 #include "actors/clock.hpp"
+#include "actors/frame_text.hpp"
 #include "http/fair_share.hpp"
 #include "http/json_limits.hpp"
 #include "actors/server_log.hpp"
@@ -177,12 +178,11 @@ private:
 
   /// A frame of `kind` (its body's "type") read from storage.
   event_frame frame_of(frame_kind kind, json body) const {
-    body["type"] = to_string(kind);
     event_frame frame;
     frame.org_id = what_.org_id;
     frame.run_id = what_.run_id;
     frame.kind = kind;
-    frame.text = std::make_shared<const std::string>(safe_dump(body));
+    frame.text = frame_text(kind, std::move(body));
     return frame;
   }
 

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <ctime>
 #include <set>
 #include <stdexcept>
 #include <utility>
@@ -37,6 +39,32 @@ std::vector<int64_t> log_seqs(const std::vector<json>& frames,
     if (f["type"] == "log" && f["run_id"] == run_id)
       seqs.push_back(f["seq"]);
   return seqs;
+}
+
+/// Unix microseconds of an RFC 3339 UTC time with exactly six fraction
+/// digits ("2026-11-26T04:31:07.123456Z"); -1 for any other shape.
+int64_t parse_sent_at(const std::string& text) {
+  if (text.size() != 27 || text[10] != 'T' || text[19] != '.'
+      || text.back() != 'Z')
+    return -1;
+  std::tm tm{};
+  int micros = 0;
+  int used = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%6d%n", &tm.tm_year,
+                  &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                  &tm.tm_sec, &micros, &used)
+        != 7
+      || used != 26)
+    return -1;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<int64_t>(timegm(&tm)) * 1000000 + micros;
+}
+
+int64_t wall_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch())
+    .count();
 }
 
 std::vector<int64_t> one_to(size_t n) {
@@ -224,4 +252,40 @@ TEST_CASE_METHOD(org_fixture, "200 subscribers of one organization all get "
   for (auto& client : clients)
     complete += log_seqs(read_until_done(*client, run_id), run_id) == expected;
   CHECK(complete == 200);
+}
+
+TEST_CASE_METHOD(org_fixture, "every frame, live or from storage, carries "
+                              "the server's send time in microseconds") {
+  put_entry("main", "a", "A", "alpha");
+  create_environment("main", "staging");
+  ws_client live{server.port(), org_path() + "/events", alice_token()};
+  auto before = wall_us();
+  auto r = submit_sync("main", "staging");
+  REQUIRE(r.status == 201);
+  std::string run_id = r.data()["run"]["id"];
+  auto frames = read_until_done(live, run_id);
+  auto after = wall_us();
+  REQUIRE(frames.size() >= 3);
+  // Frames the server had not made when the client asked, or only made
+  // after it received them, would not carry a send time.
+  bool sub_millisecond = false;
+  for (auto& f : frames) {
+    INFO(f.dump());
+    REQUIRE(f.contains("sent_at"));
+    auto sent = parse_sent_at(f["sent_at"].get<std::string>());
+    CHECK(sent >= before);
+    CHECK(sent <= after);
+    sub_millisecond |= sent % 1000 != 0;
+  }
+  CHECK(sub_millisecond);
+  // A run stream of the ended run: its frames come from storage, made now.
+  auto replay_from = wall_us();
+  ws_client replay{server.port(), org_path() + "/runs/" + run_id + "/events",
+                   alice_token()};
+  auto first = replay.next(30s);
+  REQUIRE(first);
+  CHECK((*first)["type"] == "run");
+  auto sent = parse_sent_at((*first)["sent_at"].get<std::string>());
+  CHECK(sent >= replay_from);
+  CHECK(sent <= wall_us());
 }
