@@ -6,13 +6,14 @@
 // to count what it missed.
 //
 //   fanout_bench [--clients 1,100,1000] [--seconds 10] [--rate 200]
-//                [--client-threads 2] [--drivers 4] [--quick]
+//                [--client-threads 2] [--quick]
 //
 // Each size gets a fresh server (tests/support/server_process) and one
 // organization (bench/throughput/bench_org: `main` with a few entries and a
-// `child`); its load is Sync Environments main -> child, submitted at the
-// pace that makes `--rate` frames per second (frames per run measured first,
-// before any client is open). bench/README.md ("fanout_bench") says what
+// `child`); its load is Sync Environments main -> child, one at a time (an
+// organization runs one environment job at once), submitted at the pace
+// that makes `--rate` frames per second (frames per run measured first,
+// before any client is open), or as fast as runs end if that is slower. bench/README.md ("fanout_bench") says what
 // each column means and has the before/after numbers. Exits 1 if a run
 // failed, a client missed a frame or was closed, 2 on bad usage.
 
@@ -47,7 +48,6 @@ struct options {
   int seconds = 10;
   double rate = 200;  // frames per second to publish
   unsigned client_threads = 2;
-  int drivers = 4;
   bool quick = false;
 };
 
@@ -67,7 +67,8 @@ std::string fixed(double value, int digits) {
 struct size_result {
   size_t clients = 0;
   int64_t runs = 0;
-  double wall_s = 0;
+  double load_s = 0;  // while runs were submitted
+  double wall_s = 0;  // load, then every client receiving the last frame
   double published_per_s = 0;   // frames the fullest client got, per second
   double deliveries_per_s = 0;  // frames all clients got, per second
   latency_summary delay;
@@ -99,7 +100,8 @@ size_result measure(size_t clients, const options& o, failure_log& failures) {
   auto org = bench_org::set_up(server.port(), server.admin_token(), "fanout");
   auto per_run = frames_per_run(server, org);
   double runs_per_s = o.rate / per_run;
-  std::cerr << "fanout_bench: " << clients << " clients; " << fixed(per_run, 1)
+  std::cerr << "fanout_bench: server pid " << server.pid() << "; " << clients
+            << " clients; " << fixed(per_run, 1)
             << " frames per run, so " << fixed(runs_per_s, 1)
             << " runs/s for " << o.rate << " frames/s\n";
 
@@ -109,35 +111,30 @@ size_result measure(size_t clients, const options& o, failure_log& failures) {
   cpu_window cpu{server.pid()};
   auto start = clock_type::now();
   auto end = start + std::chrono::seconds(o.seconds);
-  std::atomic<int64_t> next_slot{0};
-  std::atomic<int64_t> runs{0};
-  std::vector<std::thread> drivers;
-  // Runs go out on a fixed schedule; several drivers so that one slow run
-  // does not hold back the next (the server queues runs of one target).
-  for (int d = 0; d < o.drivers; ++d)
-    drivers.emplace_back([&] {
-      for (;;) {
-        auto slot = next_slot.fetch_add(1);
-        auto at = start + std::chrono::duration_cast<clock_type::duration>(
-                            std::chrono::duration<double>(
-                              static_cast<double>(slot) / runs_per_s));
-        if (at >= end)
-          return;
-        std::this_thread::sleep_until(at);  // pacing, not synchronization
-        try {
-          org.sync_once();
-          runs.fetch_add(1);
-        } catch (const std::exception& e) {
-          failures.add(e.what());
-        }
-      }
-    });
-  for (auto& d : drivers)
-    d.join();
+  // One run at a time (an organization runs one environment job at once),
+  // on a fixed schedule; a run that overruns its slot delays the next.
+  int64_t runs = 0;
+  for (int64_t slot = 0;; ++slot) {
+    auto at = start + std::chrono::duration_cast<clock_type::duration>(
+                        std::chrono::duration<double>(
+                          static_cast<double>(slot) / runs_per_s));
+    if (at >= end || clock_type::now() >= end)
+      break;
+    std::this_thread::sleep_until(at);  // pacing, not synchronization
+    try {
+      org.sync_once();
+      ++runs;
+    } catch (const std::exception& e) {
+      failures.add(e.what());
+      break;
+    }
+  }
+  auto load_s
+    = std::chrono::duration<double>(clock_type::now() - start).count();
   // Every open client is to receive every run's final frame.
   auto drained = clock_type::now() + drain_deadline;
-  while (fleet.finals() + fleet.closed() * runs.load()
-           < clients * static_cast<uint64_t>(runs.load())
+  while (fleet.finals() + fleet.closed() * static_cast<uint64_t>(runs)
+           < clients * static_cast<uint64_t>(runs)
          && clock_type::now() < drained)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   auto reading = cpu.read();
@@ -145,7 +142,8 @@ size_result measure(size_t clients, const options& o, failure_log& failures) {
 
   size_result r;
   r.clients = clients;
-  r.runs = runs.load();
+  r.runs = runs;
+  r.load_s = load_s;
   r.wall_s = reading.wall_s;
   r.server_cpu_pct = reading.server_ms_per_s() / 10.0;
   r.bench_cpu_pct = reading.bench_ms_per_s() / 10.0;
@@ -182,7 +180,7 @@ size_result measure(size_t clients, const options& o, failure_log& failures) {
         r.first_close = std::to_string(t.close_code) + " " + t.close_reason;
     }
   }
-  r.published_per_s = static_cast<double>(most) / r.wall_s;
+  r.published_per_s = static_cast<double>(most) / r.load_s;
   r.deliveries_per_s = static_cast<double>(all) / r.wall_s;
   r.delay = summarize(std::move(delays));
   if (r.runs == 0)
@@ -207,16 +205,18 @@ size_result measure(size_t clients, const options& o, failure_log& failures) {
 }
 
 void print_table(const std::vector<size_result>& results) {
-  std::printf("%8s %6s %11s %13s %9s %9s %9s %12s %11s %10s\n", "clients",
+  std::printf("%7s %5s %11s %12s %8s %8s %8s %7s %13s %10s %9s\n", "clients",
               "runs", "published/s", "deliveries/s", "p50 ms", "p99 ms",
-              "max ms", "missed/client", "server CPU", "bench CPU");
+              "max ms", "tail s", "missed/client", "server CPU",
+              "bench CPU");
   for (auto& r : results)
-    std::printf("%8zu %6lld %11.0f %13.0f %9.1f %9.1f %9.1f %12lld %10.0f%% "
-                "%9.0f%%\n",
+    std::printf("%7zu %5lld %11.0f %12.0f %8.1f %8.1f %8.1f %7.1f %13lld "
+                "%9.0f%% %8.0f%%\n",
                 r.clients, static_cast<long long>(r.runs), r.published_per_s,
                 r.deliveries_per_s, r.delay.p50_ms, r.delay.p99_ms,
-                r.delay.max_ms, static_cast<long long>(r.missed_max),
-                r.server_cpu_pct, r.bench_cpu_pct);
+                r.delay.max_ms, r.wall_s - r.load_s,
+                static_cast<long long>(r.missed_max), r.server_cpu_pct,
+                r.bench_cpu_pct);
   std::fflush(stdout);
 }
 
@@ -251,9 +251,6 @@ int main(int argc, char** argv) try {
     ->check(CLI::PositiveNumber);
   app.add_option("--client-threads", o.client_threads,
                  "io_context threads of the clients (default 2)")
-    ->check(CLI::PositiveNumber);
-  app.add_option("--drivers", o.drivers,
-                 "threads submitting runs (default 4)")
     ->check(CLI::PositiveNumber);
   app.add_flag("--quick", o.quick,
                "smoke sizes, seconds long: 1 and 50 clients for 2 s "

@@ -9,6 +9,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -28,14 +29,24 @@ int64_t wall_us() {
     .count();
 }
 
-/// Counts handshakes until all have answered, and the first failure.
+/// Upgrades are requests of the organization, under its fair share (a few
+/// at once, some waiting, then 429): a client opens at most this many
+/// streams at a time, as a dashboard reconnecting its tabs would.
+constexpr size_t handshakes_in_flight = 16;
+
+/// Counts handshakes until all have answered, and the first failure; an
+/// answer starts the next waiting handshake.
 struct opening {
   std::mutex mutex;
   std::condition_variable changed;
   size_t answered = 0;
   std::string first_error;
+  std::function<void()> open_next;
 
   void answer(const std::string& error) {
+    // The next one first: once the last answer is counted, the fleet's
+    // constructor returns and this object is gone.
+    open_next();
     std::lock_guard lock{mutex};
     ++answered;
     if (!error.empty() && first_error.empty())
@@ -161,8 +172,15 @@ client_fleet::client_fleet(client::endpoint server, const std::string& target,
   for (size_t i = 0; i < clients; ++i) {
     auto& ioc = *impl_->contexts[i % impl_->contexts.size()];
     impl_->sessions.push_back(std::make_shared<session>(ioc, tallies_[i], c));
-    impl_->sessions.back()->open(server, target, token, done);
   }
+  std::atomic<size_t> next{0};
+  done.open_next = [&] {
+    auto i = next.fetch_add(1);
+    if (i < clients)
+      impl_->sessions[i]->open(server, target, token, done);
+  };
+  for (size_t i = 0; i < std::min(clients, handshakes_in_flight); ++i)
+    done.open_next();
   for (auto& ioc : impl_->contexts)
     impl_->threads.emplace_back([&ioc = *ioc] {
       auto guard = asio::make_work_guard(ioc);
