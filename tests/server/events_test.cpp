@@ -1,6 +1,7 @@
 // Live events over real WebSockets: every log line exactly once and in
 // order, reconnect with `after`, slow clients, many subscribers.
 #include "org_fixture.hpp"
+#include "raw_connection.hpp"
 #include "ws_client.hpp"
 
 #include <catch2/catch.hpp>
@@ -8,6 +9,9 @@
 #include <cstdio>
 #include <ctime>
 #include <set>
+
+#include <poll.h>
+#include <sys/socket.h>
 #include <stdexcept>
 #include <utility>
 
@@ -65,6 +69,37 @@ int64_t wall_us() {
   using namespace std::chrono;
   return duration_cast<microseconds>(system_clock::now().time_since_epoch())
     .count();
+}
+
+/// A client frame (masked, as RFC 6455 requires of clients).
+std::string masked_frame(uint8_t first_byte, const std::string& payload) {
+  std::string frame{static_cast<char>(first_byte),
+                    static_cast<char>(0x80 | payload.size())};
+  const char mask[4] = {0x11, 0x22, 0x33, 0x44};
+  frame.append(mask, 4);
+  for (size_t i = 0; i < payload.size(); ++i)
+    frame += static_cast<char>(payload[i] ^ mask[i % 4]);
+  return frame;
+}
+
+/// Exactly `size` bytes from the socket, or fewer if the deadline passes
+/// or the server closes first.
+std::string read_bytes(int fd, size_t size, std::chrono::milliseconds deadline) {
+  std::string got;
+  auto until = std::chrono::steady_clock::now() + deadline;
+  while (got.size() < size) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      until - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+      break;
+    char buffer[256];
+    auto n = ::recv(fd, buffer, std::min(sizeof buffer, size - got.size()), 0);
+    if (n <= 0)
+      break;
+    got.append(buffer, static_cast<size_t>(n));
+  }
+  return got;
 }
 
 std::vector<int64_t> one_to(size_t n) {
@@ -288,4 +323,23 @@ TEST_CASE_METHOD(org_fixture, "every frame, live or from storage, carries "
   auto sent = parse_sent_at((*first)["sent_at"].get<std::string>());
   CHECK(sent >= replay_from);
   CHECK(sent <= wall_us());
+}
+
+TEST_CASE_METHOD(org_fixture, "an event stream answers a ping with a pong "
+                              "and a close with a close") {
+  // The server writes the stream's frames itself after the upgrade (many
+  // in one write); the control frames of RFC 6455 are its part too.
+  raw_connection c{server.port()};
+  REQUIRE(c.send("GET " + org_path() + "/events HTTP/1.1\r\nHost: test\r\n"
+                 "Authorization: Bearer " + alice_token() + "\r\n"
+                 "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                 "Sec-WebSocket-Version: 13\r\n\r\n"));
+  REQUIRE(c.read_answer().status == 101);
+  // No run is active: nothing else comes before the answers.
+  REQUIRE(c.send(masked_frame(0x89, "hello")));  // ping
+  CHECK(read_bytes(c.fd(), 7, 10s) == std::string("\x8a\x05hello", 7));
+  REQUIRE(c.send(masked_frame(0x88, std::string("\x03\xe8", 2))));  // 1000
+  CHECK(read_bytes(c.fd(), 4, 10s) == std::string("\x88\x02\x03\xe8", 4));
+  CHECK(c.wait_closed(10s));
 }
