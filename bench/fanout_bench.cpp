@@ -79,6 +79,7 @@ struct size_result {
   int64_t closed = 0;
   std::string first_close;
   double server_cpu_pct = 0;    // of one core
+  double server_us_per_delivery = 0;
   double bench_cpu_pct = 0;
 };
 
@@ -146,6 +147,7 @@ size_result measure(size_t clients, const options& o, failure_log& failures) {
   r.load_s = load_s;
   r.wall_s = reading.wall_s;
   r.server_cpu_pct = reading.server_ms_per_s() / 10.0;
+  double server_cpu_ms = reading.server_cpu_ms;
   r.bench_cpu_pct = reading.bench_ms_per_s() / 10.0;
   // The expected log lines of each run: the most any client got (a gap
   // shows as a client below it; the last line is checked against the
@@ -182,6 +184,9 @@ size_result measure(size_t clients, const options& o, failure_log& failures) {
   }
   r.published_per_s = static_cast<double>(most) / r.load_s;
   r.deliveries_per_s = static_cast<double>(all) / r.wall_s;
+  // The ratio that survives a noisy machine: what a delivery costs.
+  r.server_us_per_delivery
+    = all > 0 ? server_cpu_ms * 1000.0 / static_cast<double>(all) : 0;
   r.delay = summarize(std::move(delays));
   if (r.runs == 0)
     failures.add(std::to_string(clients) + " clients: no run completed");
@@ -205,18 +210,18 @@ size_result measure(size_t clients, const options& o, failure_log& failures) {
 }
 
 void print_table(const std::vector<size_result>& results) {
-  std::printf("%7s %5s %11s %12s %8s %8s %8s %7s %13s %10s %9s\n", "clients",
-              "runs", "published/s", "deliveries/s", "p50 ms", "p99 ms",
-              "max ms", "tail s", "missed/client", "server CPU",
-              "bench CPU");
+  std::printf("%7s %5s %11s %12s %8s %8s %8s %7s %13s %10s %11s %9s\n",
+              "clients", "runs", "published/s", "deliveries/s", "p50 ms",
+              "p99 ms", "max ms", "tail s", "missed/client", "server CPU",
+              "us/delivery", "bench CPU");
   for (auto& r : results)
     std::printf("%7zu %5lld %11.0f %12.0f %8.1f %8.1f %8.1f %7.1f %13lld "
-                "%9.0f%% %8.0f%%\n",
+                "%9.0f%% %11.1f %8.0f%%\n",
                 r.clients, static_cast<long long>(r.runs), r.published_per_s,
                 r.deliveries_per_s, r.delay.p50_ms, r.delay.p99_ms,
                 r.delay.max_ms, r.wall_s - r.load_s,
                 static_cast<long long>(r.missed_max), r.server_cpu_pct,
-                r.bench_cpu_pct);
+                r.server_us_per_delivery, r.bench_cpu_pct);
   std::fflush(stdout);
 }
 
