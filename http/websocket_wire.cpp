@@ -61,7 +61,7 @@ client_reader::result client_reader::next(client_frame& out) {
   }
   // Checked before the payload is waited for: a large frame is refused
   // from its header, never buffered.
-  if (!control && message_size_ + size > limit_)
+  if (!control && (size > limit_ || message_size_ + size > limit_))
     return result::too_big;
   if (buffer_.size() < at + 4 + size)
     return result::need_more;
