@@ -8,32 +8,36 @@ namespace downhill {
 event_hub_actor::behavior_type
 event_hub(event_hub_actor::stateful_pointer<event_hub_state> self) {
   return {
-    [=](publish_atom, const event_frame& frame) {
+    [=](publish_atom, const event_frame& published) {
       auto& st = self->state;
-      auto& backlog = st.active_runs[frame.run_id];
-      backlog.org_id = frame.org_id;
-      switch (frame.kind) {
+      // One object for the backlog and every subscriber: a client costs a
+      // reference, not a copy of the frame.
+      auto frame = std::make_shared<const event_frame>(published);
+      auto& backlog = st.active_runs[frame->run_id];
+      backlog.org_id = frame->org_id;
+      switch (frame->kind) {
       case frame_kind::log:
         backlog.logs.push_back(frame);
         break;
       case frame_kind::progress:
-        backlog.progress[frame.task] = frame;
+        backlog.progress[frame->task] = frame;
         break;
       case frame_kind::run:
         backlog.summary = frame;
         break;
       }
-      // Subscribers never block the hub: their sinks only post the frame.
-      if (auto i = st.by_org.find(frame.org_id); i != st.by_org.end())
+      // Subscribers never block the hub: their sinks only hand the frame
+      // to the session's inbox.
+      if (auto i = st.by_org.find(frame->org_id); i != st.by_org.end())
         for (auto id : i->second)
           st.subscribers.at(id).deliver(frame);
-      if (auto i = st.by_run.find(frame.run_id); i != st.by_run.end())
+      if (auto i = st.by_run.find(frame->run_id); i != st.by_run.end())
         for (auto id : i->second)
           st.subscribers.at(id).deliver(frame);
       // The final frame is sent once everything of the run is durable:
       // a later subscriber reads it all from the database.
-      if (frame.final)
-        st.active_runs.erase(frame.run_id);
+      if (frame->final)
+        st.active_runs.erase(frame->run_id);
     },
     [=](subscribe_atom, subscription& sub) {
       auto& st = self->state;
@@ -42,9 +46,9 @@ event_hub(event_hub_actor::stateful_pointer<event_hub_state> self) {
       // line published before is in it, every line after is live.
       auto replay = [&](const run_backlog& backlog, int64_t after) {
         if (backlog.summary)
-          sub.deliver(*backlog.summary);
+          sub.deliver(backlog.summary);
         for (auto& log : backlog.logs)
-          if (log.seq > after)
+          if (log->seq > after)
             sub.deliver(log);
         for (auto& [task, progress] : backlog.progress)
           sub.deliver(progress);

@@ -13,9 +13,9 @@ namespace downhill {
 /// What the hub remembers of a run while it is active.
 struct run_backlog {
   std::string org_id;
-  std::optional<event_frame> summary;           // latest run frame
-  std::vector<event_frame> logs;                // every log frame, in order
-  std::map<std::string, event_frame> progress;  // latest per task
+  shared_frame summary;                          // latest run frame
+  std::vector<shared_frame> logs;                // every log frame, in order
+  std::map<std::string, shared_frame> progress;  // latest per task
 };
 
 struct event_hub_state {

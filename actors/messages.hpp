@@ -75,9 +75,13 @@ struct event_frame {
   bool final = false;  // the run's last frame, sent once all is durable
 };
 
+/// A frame as the event hub hands it out: one object for every subscriber,
+/// never copied per client.
+using shared_frame = std::shared_ptr<const event_frame>;
+
 /// Where the event hub hands frames for one subscriber. It must not block:
 /// a WebSocket session's sink posts the frame to the session's strand.
-using event_sink = std::function<void(const event_frame&)>;
+using event_sink = std::function<void(const shared_frame&)>;
 
 /// A WebSocket session's interest: one run (run_id) or an organization
 /// (run_id 0).

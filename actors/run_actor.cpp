@@ -1,6 +1,7 @@
 #include "actors/run_actor.hpp"
 
 #include "actors/environment_tasks.hpp"
+#include "actors/frame_text.hpp"
 #include "actors/server_log.hpp"
 #include "persistence/environment_copy.hpp"
 #include "persistence/record_json.hpp"
@@ -31,13 +32,12 @@ const char* completion_message(int32_t task) {
 void publish(run_pointer self, frame_kind kind, nlohmann::json body,
              int64_t seq = 0, std::string task = {}, bool final = false) {
   auto& st = self->state;
-  body["type"] = to_string(kind);
   event_frame frame{st.plan.org_id,
                     st.plan.run_id,
                     kind,
                     seq,
                     std::move(task),
-                    std::make_shared<const std::string>(body.dump()),
+                    frame_text(kind, std::move(body)),
                     final};
   self->send(st.plan.svc->events, publish_atom::value, std::move(frame));
 }

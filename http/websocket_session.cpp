@@ -1,18 +1,24 @@
 #include "http/websocket_session.hpp"
 
 #include "actors/clock.hpp"
+#include "actors/frame_text.hpp"
 #include "http/fair_share.hpp"
-#include "http/json_limits.hpp"
+#include "http/websocket_wire.hpp"
 #include "actors/server_log.hpp"
 #include "persistence/control_plane.hpp"
 #include "persistence/record_json.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <array>
 #include <deque>
 #include <map>
+#include <mutex>
+#include <optional>
 
 namespace downhill::http {
 
@@ -21,6 +27,7 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using json = nlohmann::json;
+using steady = std::chrono::steady_clock;
 
 namespace {
 
@@ -28,10 +35,37 @@ namespace {
 /// counts as too slow: it is then closed (1008) rather than buffered.
 constexpr size_t queue_limit = 256;
 
-/// Clients have nothing to say on an event stream; anything larger than a
-/// close or pong frame is refused instead of buffered (Beast's default
-/// would accept 16 MiB).
+/// Frames the hub may hand a session before its strand takes them: far
+/// beyond what a healthy session holds (it takes them in batches), a bound
+/// for one whose strand does not run.
+constexpr size_t inbox_limit = 4096;
+
+/// Frames written in one gather write (one system call for many frames:
+/// a client that is behind catches up in a few writes, not one per frame).
+constexpr size_t write_batch = 64;
+
+/// Clients have nothing to say on an event stream; a message larger than
+/// this is refused (1009) instead of buffered.
 constexpr size_t client_message_limit = 4096;
+
+/// Nothing read for `ping_after`: the server pings; nothing read for
+/// `idle_limit`: the connection is dead (a pong counts as read).
+constexpr auto ping_after = std::chrono::seconds(30);
+constexpr auto idle_limit = std::chrono::seconds(60);
+constexpr auto idle_check = std::chrono::seconds(10);
+
+/// How long a close handshake may take before the connection is dropped.
+constexpr auto close_limit = std::chrono::seconds(30);
+
+/// One frame waiting to be written: a shared event frame, or a control
+/// frame of this session (close, ping, pong).
+struct outgoing {
+  shared_frame frame;
+  wire::opcode op = wire::text;
+  std::string control;
+
+  const std::string& payload() const { return frame ? *frame->text : control; }
+};
 
 class websocket_session
   : public std::enable_shared_from_this<websocket_session> {
@@ -41,9 +75,12 @@ public:
   websocket_session(tcp::socket&& socket, core& c, fair_share& shares,
                     event_stream_request what,
                     std::shared_ptr<void> connection_ticket)
-    : ws_(std::move(socket)), core_(c), shares_(shares), what_(std::move(what)),
+    : executor_(socket.get_executor()), socket_(executor_),
+      idle_timer_(executor_), close_timer_(executor_),
+      handshake_(std::in_place, std::move(socket)), core_(c),
+      shares_(shares), what_(std::move(what)),
       connection_ticket_(std::move(connection_ticket)),
-      delivered_seq_(what_.after) {
+      reader_(client_message_limit), delivered_seq_(what_.after) {
     if (what_.run_id != 0)
       last_seq_[what_.run_id] = what_.after;
   }
@@ -54,46 +91,80 @@ public:
   }
 
   void run(bhttp_request upgrade) {
-    beast::get_lowest_layer(ws_).expires_never();
+    auto& ws = *handshake_;
+    beast::get_lowest_layer(ws).expires_never();
     websocket::stream_base::timeout timeouts{
       std::chrono::seconds(30),  // handshake
-      std::chrono::seconds(60),  // idle: no pong for this long means dead
-      true};                     // ping when idle
-    ws_.set_option(timeouts);
-    ws_.read_message_max(client_message_limit);
-    ws_.set_option(websocket::stream_base::decorator(
+      websocket::stream_base::none(), false};
+    ws.set_option(timeouts);
+    ws.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) {
         res.set(beast::http::field::server, "downhill");
       }));
     // A small kernel buffer makes a stalled client visible to the queue
     // limit soon, instead of after megabytes.
     beast::error_code ignored;
-    ws_.next_layer().socket().set_option(
+    ws.next_layer().socket().set_option(
       asio::socket_base::send_buffer_size(64 * 1024), ignored);
     upgrade_ = std::move(upgrade);
-    ws_.async_accept(upgrade_, beast::bind_front_handler(
-                                 &websocket_session::on_accept,
-                                 shared_from_this()));
+    ws.async_accept(upgrade_, beast::bind_front_handler(
+                                &websocket_session::on_accept,
+                                shared_from_this()));
+  }
+
+  /// Called on the event hub's thread: hands the frame over and wakes the
+  /// strand only if it is not already due to take the inbox.
+  void hand_over(const shared_frame& frame) {
+    std::lock_guard lock{inbox_mutex_};
+    if (inbox_.size() >= inbox_limit) {
+      inbox_overflowed_ = true;
+      return;
+    }
+    inbox_.push_back(frame);
+    if (inbox_posted_)
+      return;
+    inbox_posted_ = true;
+    asio::post(executor_, [self = shared_from_this()] { self->take_inbox(); });
   }
 
 private:
   void on_accept(beast::error_code ec) {
     if (ec)
       return;
+    // Beast did the upgrade; the stream's frames are written here, many
+    // in one write (websocket_wire.hpp).
+    socket_ = handshake_->next_layer().release_socket();
+    handshake_.reset();
+    last_read_ = steady::now();
     std::weak_ptr<websocket_session> weak = shared_from_this();
-    auto executor = ws_.get_executor();
-    // Called on the event hub's thread: only posts to this strand.
     subscription_ = core_.subscribe_events(
       what_.org_id, what_.run_id, what_.after,
-      [weak, executor](const event_frame& frame) {
+      [weak](const shared_frame& frame) {
         if (auto self = weak.lock())
-          asio::post(executor, [self, frame] { self->on_event(frame); });
+          self->hand_over(frame);
       });
     if (what_.run_id == 0)
       live_ = true;
     else
       load_stored();
     do_read();
+    arm_idle_check();
+  }
+
+  void take_inbox() {
+    bool overflowed = false;
+    {
+      std::lock_guard lock{inbox_mutex_};
+      taking_.swap(inbox_);
+      inbox_posted_ = false;
+      overflowed = inbox_overflowed_;
+    }
+    for (auto& frame : taking_)
+      on_event(frame);
+    taking_.clear();
+    if (overflowed)
+      close_too_slow();
+    do_write();
   }
 
   /// The run's summary and its stored logs after `after`, read on the pool
@@ -120,7 +191,7 @@ private:
         log_line(log_level::error, std::string{"event stream: "} + e.what());
         loaded = false;
       }
-      asio::post(self->ws_.get_executor(),
+      asio::post(self->executor_,
                  [self, loaded, summary = std::move(summary),
                   logs = std::move(logs)]() mutable {
                    if (!loaded)
@@ -129,20 +200,15 @@ private:
                  });
     });
     if (!queued)
-      asio::post(ws_.get_executor(),
-                 [self] { self->close_for_retry(); });
+      asio::post(executor_, [self] { self->close_for_retry(); });
   }
 
   /// The stored part of the stream could not be read (the organization is
   /// busy, or storage failed): going live would leave a gap, so the client
   /// is told to come back with the same `after`.
   void close_for_retry() {
-    closing_ = true;
-    queue_.clear();
-    websocket::close_reason reason{
-      websocket::close_code::try_again_later,
-      "busy; reconnect with after=" + std::to_string(delivered_seq_)};
-    ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {});
+    close_with(wire::try_again_later,
+               "busy; reconnect with after=" + std::to_string(delivered_seq_));
   }
 
   /// Stored and buffered live frames meet here: logs are merged by their
@@ -152,18 +218,17 @@ private:
     backlog_allowance_ = logs.size() + buffered_.size();
     if (!summary.is_null())
       enqueue(frame_of(frame_kind::run, json{{"run", summary}}));
-    std::map<int64_t, event_frame> merged;
+    std::map<int64_t, shared_frame> merged;
     for (auto& log : logs) {
       auto body = persistence::log_json(log);
       body["run_id"] = std::to_string(what_.run_id);
-      auto frame = frame_of(frame_kind::log, std::move(body));
-      frame.seq = log.seq;
-      merged.emplace(log.seq, std::move(frame));
+      merged.emplace(log.seq,
+                     frame_of(frame_kind::log, std::move(body), log.seq));
     }
-    std::vector<event_frame> others;
+    std::vector<shared_frame> others;
     for (auto& frame : buffered_) {
-      if (frame.kind == frame_kind::log)
-        merged.emplace(frame.seq, frame);
+      if (frame->kind == frame_kind::log)
+        merged.emplace(frame->seq, frame);
       else
         others.push_back(frame);
     }
@@ -173,122 +238,256 @@ private:
     for (auto& frame : others)
       enqueue(frame);
     live_ = true;
+    do_write();
   }
 
   /// A frame of `kind` (its body's "type") read from storage.
-  event_frame frame_of(frame_kind kind, json body) const {
-    body["type"] = to_string(kind);
+  shared_frame frame_of(frame_kind kind, json body, int64_t seq = 0) const {
     event_frame frame;
     frame.org_id = what_.org_id;
     frame.run_id = what_.run_id;
     frame.kind = kind;
-    frame.text = std::make_shared<const std::string>(safe_dump(body));
-    return frame;
+    frame.seq = seq;
+    frame.text = frame_text(kind, std::move(body));
+    return std::make_shared<const event_frame>(std::move(frame));
   }
 
-  void on_event(const event_frame& frame) {
+  void on_event(const shared_frame& frame) {
     if (live_)
       enqueue(frame);
     else
       buffered_.push_back(frame);
   }
 
-  void enqueue(const event_frame& frame) {
+  /// Queues a frame; the caller starts the write (do_write), so that a
+  /// batch of frames goes out in one.
+  void enqueue(const shared_frame& frame) {
     if (closing_)
       return;
-    if (frame.kind == frame_kind::log) {
+    if (frame->kind == frame_kind::log) {
       // Each line is sent once: stored and live (or a replayed backlog and
       // live) may overlap.
-      auto& last = last_seq_[frame.run_id];
-      if (frame.seq <= last)
+      auto& last = last_seq_[frame->run_id];
+      if (frame->seq <= last)
         return;
-      last = frame.seq;
-    } else if (frame.kind == frame_kind::progress) {
+      last = frame->seq;
+    } else if (frame->kind == frame_kind::progress) {
       // Latest percent wins: replace a waiting frame of the same task.
-      for (size_t i = writing_ ? 1 : 0; i < queue_.size(); ++i)
-        if (queue_[i].kind == frame_kind::progress
-            && queue_[i].run_id == frame.run_id
-            && queue_[i].task == frame.task) {
-          queue_[i] = frame;
+      for (size_t i = in_flight_; i < queue_.size(); ++i) {
+        auto& waiting = queue_[i].frame;
+        if (waiting && waiting->kind == frame_kind::progress
+            && waiting->run_id == frame->run_id
+            && waiting->task == frame->task) {
+          waiting = frame;
           return;
         }
+      }
     }
     if (queue_.size() >= queue_limit + backlog_allowance_)
       return close_too_slow();
-    queue_.push_back(frame);
-    if (!writing_)
-      do_write();
+    queue_.push_back(outgoing{frame});
   }
 
+  /// Writes the frames at the front of the queue, up to a batch, in one
+  /// gather write: each frame's payload is the shared text itself, only
+  /// its few header bytes are this session's.
   void do_write() {
+    if (writing_ || queue_.empty() || done_)
+      return;
+    auto count = std::min(queue_.size(), write_batch);
+    headers_.clear();
+    headers_.reserve(count);  // the buffers point into it
+    buffers_.clear();
+    for (size_t i = 0; i < count; ++i) {
+      auto& out = queue_[i];
+      auto& payload = out.payload();
+      headers_.push_back(wire::header_of(out.op, payload.size()));
+      buffers_.emplace_back(headers_.back().bytes.data(),
+                            headers_.back().size);
+      buffers_.emplace_back(payload.data(), payload.size());
+      if (out.op == wire::close) {
+        count = i + 1;  // nothing is sent after a close
+        break;
+      }
+    }
+    in_flight_ = count;
     writing_ = true;
-    auto& front = queue_.front();
-    ws_.text(true);
-    ws_.async_write(asio::buffer(*front.text),
-                    beast::bind_front_handler(&websocket_session::on_write,
-                                              shared_from_this()));
+    asio::async_write(socket_, buffers_,
+                      beast::bind_front_handler(&websocket_session::on_write,
+                                                shared_from_this()));
   }
 
   void on_write(beast::error_code ec, std::size_t) {
     writing_ = false;
     if (ec)
+      return shut();
+    for (size_t i = 0; i < in_flight_; ++i) {
+      auto& out = queue_.front();
+      if (out.frame && out.frame->kind == frame_kind::log)
+        delivered_seq_ = std::max(delivered_seq_, out.frame->seq);
+      if (out.op == wire::close)
+        close_sent_ = true;
+      else if (backlog_allowance_ > 0)
+        --backlog_allowance_;
+      queue_.pop_front();
+    }
+    in_flight_ = 0;
+    if (close_sent_) {
+      // The close handshake ends with the client's close frame, or at
+      // once when the client already sent one or must not be read.
+      if (close_received_ || !reading_)
+        shut();
       return;
-    if (queue_.front().kind == frame_kind::log)
-      delivered_seq_ = std::max(delivered_seq_, queue_.front().seq);
-    queue_.pop_front();
-    if (closing_)
-      return send_close();
-    if (backlog_allowance_ > 0)
-      --backlog_allowance_;
-    if (!queue_.empty() && !closing_)
-      do_write();
+    }
+    do_write();
   }
 
   /// A client that falls too far behind is told so and disconnected; it
   /// reconnects with `after` and misses nothing.
   void close_too_slow() {
-    closing_ = true;
-    if (!writing_)
-      send_close(); // else on_write closes: one write at a time in Beast
+    close_with(wire::policy_error, "client too slow; reconnect with after="
+                                     + std::to_string(delivered_seq_));
   }
 
-  void send_close() {
-    queue_.clear();
-    websocket::close_reason reason{
-      websocket::close_code::policy_error,
-      "client too slow; reconnect with after=" + std::to_string(delivered_seq_)};
-    ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {});
+  /// Drops what is waiting (not what is being written), queues a close
+  /// frame and bounds the close handshake in time.
+  void close_with(uint16_t code, const std::string& reason) {
+    if (closing_ || done_)
+      return;
+    closing_ = true;
+    queue_.resize(in_flight_);
+    queue_.push_back(
+      outgoing{nullptr, wire::close, wire::close_payload(code, reason)});
+    close_timer_.expires_after(close_limit);
+    close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec)
+        self->shut();
+    });
+    do_write();
+  }
+
+  /// Ends the connection; the pending operations end with errors and the
+  /// session goes away with the last of them.
+  void shut() {
+    if (done_)
+      return;
+    done_ = true;
+    idle_timer_.cancel();
+    close_timer_.cancel();
+    beast::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
   }
 
   void do_read() {
-    ws_.async_read(read_buffer_,
-                   beast::bind_front_handler(&websocket_session::on_read,
-                                             shared_from_this()));
+    reading_ = true;
+    socket_.async_read_some(
+      asio::buffer(read_chunk_),
+      beast::bind_front_handler(&websocket_session::on_read,
+                                shared_from_this()));
   }
 
-  void on_read(beast::error_code ec, std::size_t) {
+  void on_read(beast::error_code ec, std::size_t size) {
+    reading_ = false;
     if (ec)
-      return; // closed, timed out (no pong) or broken: the session ends
-    read_buffer_.consume(read_buffer_.size()); // clients have nothing to say
-    do_read();
+      return shut();  // closed or broken: the session ends
+    last_read_ = steady::now();
+    reader_.feed(read_chunk_.data(), size);
+    wire::client_frame frame;
+    for (;;) {
+      switch (reader_.next(frame)) {
+      case wire::client_reader::result::need_more:
+        return do_read();
+      case wire::client_reader::result::too_big:
+        // Not read further: the close goes out, then the connection ends.
+        return close_with(wire::too_big, "message too big");
+      case wire::client_reader::result::bad_frame:
+        return close_with(wire::protocol_error, "protocol error");
+      case wire::client_reader::result::frame:
+        break;
+      }
+      if (frame.op == wire::close) {
+        close_received_ = true;
+        if (close_sent_)
+          return shut();
+        return close_with(echoed_close_code(frame.payload), "");
+      }
+      if (frame.op == wire::ping && !closing_) {
+        queue_.push_back(outgoing{nullptr, wire::pong, frame.payload});
+        do_write();
+      }
+      // Pongs only prove the client alive; data is ignored (clients have
+      // nothing to say).
+    }
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  /// The code a client's close frame carried, if the server may send it
+  /// back; else 1000.
+  static uint16_t echoed_close_code(const std::string& payload) {
+    if (payload.size() < 2)
+      return wire::normal;
+    auto code = static_cast<uint16_t>(
+      (static_cast<uint8_t>(payload[0]) << 8) | static_cast<uint8_t>(payload[1]));
+    bool sendable = (code >= 1000 && code <= 1003)
+                    || (code >= 1007 && code <= 1014)
+                    || (code >= 3000 && code <= 4999);
+    return sendable ? code : wire::normal;
+  }
+
+  /// A quiet client is pinged; one quiet for too long is dead.
+  void arm_idle_check() {
+    idle_timer_.expires_after(idle_check);
+    idle_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->done_)
+        return;
+      auto quiet = steady::now() - self->last_read_;
+      if (quiet >= idle_limit)
+        return self->shut();
+      if (quiet >= ping_after && !self->closing_) {
+        self->queue_.push_back(outgoing{nullptr, wire::ping, {}});
+        self->do_write();
+      }
+      self->arm_idle_check();
+    });
+  }
+
+  asio::any_io_executor executor_;  // the session's strand
+  tcp::socket socket_;              // after the upgrade
+  asio::steady_timer idle_timer_;
+  asio::steady_timer close_timer_;
+  std::optional<websocket::stream<beast::tcp_stream>> handshake_;
   core& core_;
   fair_share& shares_;
   event_stream_request what_;
   std::shared_ptr<void> connection_ticket_;  // counts this connection
   bhttp_request upgrade_;
-  beast::flat_buffer read_buffer_;
   uint64_t subscription_ = 0;
+
+  std::mutex inbox_mutex_;  // the hub's thread hands frames over
+  std::vector<shared_frame> inbox_;
+  bool inbox_posted_ = false;
+  bool inbox_overflowed_ = false;
+  std::vector<shared_frame> taking_;  // the inbox being taken, reused
+
   bool live_ = false;
-  std::vector<event_frame> buffered_;  // live frames before the backlog
-  std::deque<event_frame> queue_;      // front is being written
+  std::vector<shared_frame> buffered_;  // live frames before the backlog
+  std::deque<outgoing> queue_;          // the first in_flight_ are written
+  size_t in_flight_ = 0;
+  std::vector<wire::frame_header> headers_;     // of the write in flight
+  std::vector<asio::const_buffer> buffers_;     // of the write in flight
   size_t backlog_allowance_ = 0;
   bool writing_ = false;
-  bool closing_ = false;
+  bool closing_ = false;      // a close frame is queued
+  bool close_sent_ = false;
+  bool close_received_ = false;
+  bool reading_ = false;
+  bool done_ = false;         // the socket is closed
   std::map<int64_t, int64_t> last_seq_;  // by run
   int64_t delivered_seq_;
+
+  std::array<char, 4096> read_chunk_;
+  wire::client_reader reader_;
+  steady::time_point last_read_;
 };
 
 } // namespace

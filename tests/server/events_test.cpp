@@ -1,11 +1,17 @@
 // Live events over real WebSockets: every log line exactly once and in
 // order, reconnect with `after`, slow clients, many subscribers.
 #include "org_fixture.hpp"
+#include "raw_connection.hpp"
 #include "ws_client.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <ctime>
 #include <set>
+
+#include <poll.h>
+#include <sys/socket.h>
 #include <stdexcept>
 #include <utility>
 
@@ -37,6 +43,63 @@ std::vector<int64_t> log_seqs(const std::vector<json>& frames,
     if (f["type"] == "log" && f["run_id"] == run_id)
       seqs.push_back(f["seq"]);
   return seqs;
+}
+
+/// Unix microseconds of an RFC 3339 UTC time with exactly six fraction
+/// digits ("2026-11-26T04:31:07.123456Z"); -1 for any other shape.
+int64_t parse_sent_at(const std::string& text) {
+  if (text.size() != 27 || text[10] != 'T' || text[19] != '.'
+      || text.back() != 'Z')
+    return -1;
+  std::tm tm{};
+  int micros = 0;
+  int used = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%6d%n", &tm.tm_year,
+                  &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                  &tm.tm_sec, &micros, &used)
+        != 7
+      || used != 26)
+    return -1;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<int64_t>(timegm(&tm)) * 1000000 + micros;
+}
+
+int64_t wall_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// A client frame (masked, as RFC 6455 requires of clients).
+std::string masked_frame(uint8_t first_byte, const std::string& payload) {
+  std::string frame{static_cast<char>(first_byte),
+                    static_cast<char>(0x80 | payload.size())};
+  const char mask[4] = {0x11, 0x22, 0x33, 0x44};
+  frame.append(mask, 4);
+  for (size_t i = 0; i < payload.size(); ++i)
+    frame += static_cast<char>(payload[i] ^ mask[i % 4]);
+  return frame;
+}
+
+/// Exactly `size` bytes from the socket, or fewer if the deadline passes
+/// or the server closes first.
+std::string read_bytes(int fd, size_t size, std::chrono::milliseconds deadline) {
+  std::string got;
+  auto until = std::chrono::steady_clock::now() + deadline;
+  while (got.size() < size) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      until - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+      break;
+    char buffer[256];
+    auto n = ::recv(fd, buffer, std::min(sizeof buffer, size - got.size()), 0);
+    if (n <= 0)
+      break;
+    got.append(buffer, static_cast<size_t>(n));
+  }
+  return got;
 }
 
 std::vector<int64_t> one_to(size_t n) {
@@ -227,4 +290,59 @@ TEST_CASE_METHOD(org_fixture, "200 subscribers of one organization all get "
   for (auto& client : clients)
     complete += log_seqs(read_until_done(*client, run_id), run_id) == expected;
   CHECK(complete == 200);
+}
+
+TEST_CASE_METHOD(org_fixture, "every frame, live or from storage, carries "
+                              "the server's send time in microseconds") {
+  put_entry("main", "a", "A", "alpha");
+  create_environment("main", "staging");
+  ws_client live{server.port(), org_path() + "/events", alice_token()};
+  auto before = wall_us();
+  auto r = submit_sync("main", "staging");
+  REQUIRE(r.status == 201);
+  std::string run_id = r.data()["run"]["id"];
+  auto frames = read_until_done(live, run_id);
+  auto after = wall_us();
+  REQUIRE(frames.size() >= 3);
+  // Frames the server had not made when the client asked, or only made
+  // after it received them, would not carry a send time.
+  bool sub_millisecond = false;
+  for (auto& f : frames) {
+    INFO(f.dump());
+    REQUIRE(f.contains("sent_at"));
+    auto sent = parse_sent_at(f["sent_at"].get<std::string>());
+    CHECK(sent >= before);
+    CHECK(sent <= after);
+    sub_millisecond |= sent % 1000 != 0;
+  }
+  CHECK(sub_millisecond);
+  // A run stream of the ended run: its frames come from storage, made now.
+  auto replay_from = wall_us();
+  ws_client replay{server.port(), org_path() + "/runs/" + run_id + "/events",
+                   alice_token()};
+  auto first = replay.next(30s);
+  REQUIRE(first);
+  CHECK((*first)["type"] == "run");
+  auto sent = parse_sent_at((*first)["sent_at"].get<std::string>());
+  CHECK(sent >= replay_from);
+  CHECK(sent <= wall_us());
+}
+
+TEST_CASE_METHOD(org_fixture, "an event stream answers a ping with a pong "
+                              "and a close with a close") {
+  // The server writes the stream's frames itself after the upgrade (many
+  // in one write); the control frames of RFC 6455 are its part too.
+  raw_connection c{server.port()};
+  REQUIRE(c.send("GET " + org_path() + "/events HTTP/1.1\r\nHost: test\r\n"
+                 "Authorization: Bearer " + alice_token() + "\r\n"
+                 "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                 "Sec-WebSocket-Version: 13\r\n\r\n"));
+  REQUIRE(c.read_answer().status == 101);
+  // No run is active: nothing else comes before the answers.
+  REQUIRE(c.send(masked_frame(0x89, "hello")));  // ping
+  CHECK(read_bytes(c.fd(), 7, 10s) == std::string("\x8a\x05hello", 7));
+  REQUIRE(c.send(masked_frame(0x88, std::string("\x03\xe8", 2))));  // 1000
+  CHECK(read_bytes(c.fd(), 4, 10s) == std::string("\x88\x02\x03\xe8", 4));
+  CHECK(c.wait_closed(10s));
 }

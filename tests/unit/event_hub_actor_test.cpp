@@ -76,7 +76,7 @@ struct hub_fixture : deterministic_actors {
     sub.org_id = org;
     sub.run_id = run_id;
     sub.after = after;
-    sub.deliver = [got](const event_frame& f) { got->push_back(*f.text); };
+    sub.deliver = [got](const shared_frame& f) { got->push_back(*f->text); };
     caf::anon_send(hub, subscribe_atom::value, std::move(sub));
     run();
     return got;
