@@ -145,7 +145,7 @@ TEST_CASE("without a small bound, the same load keeps more stores open",
   CHECK(fds_under(server.pid(), server.var_dir() / "environments") > 21);
 }
 
-TEST_CASE("--max-store-files below one store's descriptors is refused",
+TEST_CASE("a --max-store-files below one store's descriptors is refused",
           "[server][footprint]") {
   auto r = run_downhill({"serve", "--data-dir", "unused", "--max-store-files",
                          "6"});
