@@ -39,6 +39,9 @@ public:
     std::filesystem::path data_dir = "var";
     size_t reader_connections = 8;
     int64_t copy_bytes_per_second = 0;  // 0: copies are not paced
+    /// Descriptors all open content stores together may hold
+    /// (--max-store-files; see content_store_pool.hpp).
+    size_t max_store_files = 1024;
   };
 
   explicit core(const options& opts);

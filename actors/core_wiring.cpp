@@ -43,6 +43,7 @@ core::impl::impl(const options& opts)
     svc(std::make_shared<services>(opts.data_dir)),
     system(idle_without_polling(config)) {
   svc->copy_bytes_per_second = opts.copy_bytes_per_second;
+  svc->stores.limit_files(opts.max_store_files);
   auto file = data_dir / "control-plane.db";
   auto db = std::make_shared<persistence::control_plane>(
     file, persistence::control_plane::access::writer);

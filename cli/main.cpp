@@ -48,6 +48,7 @@ struct serve_flags {
   std::string admin_token;
   std::string admin_token_file;
   int64_t copy_bytes_per_second = 0;  // 0: no limit
+  size_t max_store_files = 1024;      // descriptors of open content stores
   downhill::http::server_options network;  // connection limits
 };
 
@@ -97,6 +98,7 @@ int serve(const serve_flags& flags) {
   downhill::core::options core_options;
   core_options.data_dir = flags.data_dir;
   core_options.copy_bytes_per_second = flags.copy_bytes_per_second;
+  core_options.max_store_files = flags.max_store_files;
   // Checked before the data directory is touched: a refused token leaves
   // no trace.
   auto given = downhill::cli::operator_admin_token(
@@ -190,6 +192,13 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--max-open-files", flags.network.max_open_files,
                         "File descriptor limit to run with (default: the "
                         "hard limit)");
+  serve_cmd
+    ->add_option("--max-store-files", flags.max_store_files,
+                 "File descriptors all open content stores together may "
+                 "hold; each holds 7, the least recently used idle one is "
+                 "closed first")
+    ->capture_default_str()
+    ->check(CLI::Range(size_t{7}, size_t{1} << 24));
   auto admin_cmd
     = app.add_subcommand("admin-token", "Manage the stored admin token");
   admin_cmd->require_subcommand(1);
