@@ -34,6 +34,8 @@ public:
   sync_timing sync_once() const;
 
   const std::string& name() const { return name_; }
+  /// The organization's user token (its user is `bench`).
+  const std::string& token() const { return token_; }
 
 private:
   bench_org(client::endpoint server, std::string name, std::string token);
