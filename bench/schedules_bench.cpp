@@ -200,7 +200,8 @@ int64_t read_skipped(const http_client& user, const std::string& org) {
   auto list = user.get("/api/v1/orgs/" + org + "/recurring-jobs?limit=100");
   require_status(list, 200, org + ": list recurring jobs");
   int64_t skipped = 0;
-  for (auto& job : list.data()["recurring_jobs"])
+  auto data = list.data();  // held: the loop below reads into it
+  for (auto& job : data["recurring_jobs"])
     skipped += job.value("skipped_firings", int64_t{0});
   return skipped;
 }
