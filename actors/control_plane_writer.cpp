@@ -8,7 +8,9 @@
 #include "persistence/control_plane.hpp"
 #include "persistence/environment_layout.hpp"
 
+#include <caf/exit_reason.hpp>
 #include <caf/sec.hpp>
+#include <caf/system_messages.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -164,6 +166,13 @@ control_plane_writer_actor::behavior_type control_plane_writer(
   // actor writes to it.
   self->state.db = std::move(db);
   self->state.layout = layout;
+  // Stopping (the server shuts down): durable writes wait for a commit
+  // that is still in the mailbox, so commit what is queued and answer
+  // every asker first, rather than drop them.
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    flush(self, false);
+    self->quit(msg.reason);
+  });
   return {
     [=](persist_atom, persistence::run_progress& progress) {
       self->state.queued.push_back(std::move(progress));
