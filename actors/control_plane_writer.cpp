@@ -8,7 +8,9 @@
 #include "persistence/control_plane.hpp"
 #include "persistence/environment_layout.hpp"
 
+#include <caf/exit_reason.hpp>
 #include <caf/sec.hpp>
+#include <caf/system_messages.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -45,6 +47,20 @@ created_run_reply insert_run(persistence::control_plane& db,
   }
 }
 
+/// One INSERT: a failure leaves nothing behind and fails this job alone.
+created_job_reply insert_job(persistence::control_plane& db,
+                             const persistence::job_record& job) {
+  try {
+    // Test-only (fault_injection.hpp): the insert fails.
+    if (inject_fault("job-insert"))
+      throw std::runtime_error("injected fault job-insert");
+    return {{}, db.insert_job(job)};
+  } catch (const std::exception& e) {
+    log_line(log_level::error, std::string{"cannot create job: "} + e.what());
+    return {storage_failure(e), 0};
+  }
+}
+
 /// Commits everything queued in one transaction (group commit: one fsync
 /// for the batch, none when nothing in it must be durable). A failure is
 /// reported and the batch dropped: the run actor ends the run on its own
@@ -58,17 +74,29 @@ api_error flush(writer_pointer self, bool durable) {
   self->state.queued_skips.clear();
   auto runs = std::move(self->state.waiting_runs);
   self->state.waiting_runs.clear();
-  if (queued.empty() && states.empty() && skips.empty() && runs.empty())
+  auto jobs = std::move(self->state.waiting_jobs);
+  self->state.waiting_jobs.clear();
+  auto durable_askers = std::move(self->state.waiting_durable);
+  self->state.waiting_durable.clear();
+  if (queued.empty() && states.empty() && skips.empty() && runs.empty()
+      && jobs.empty() && durable_askers.empty())
     return {};
   // A new run is durable before it is answered (a 201 survives a power
   // cut); each is inserted in a savepoint of its own, so one that fails
   // fails alone.
   std::vector<created_run_reply> replies(runs.size());
+  std::vector<created_job_reply> job_replies(jobs.size());
+  api_error outcome;
   auto answer_runs = [&] {
     for (size_t i = 0; i < runs.size(); ++i)
       runs[i].promise.deliver(std::move(replies[i]));
+    for (size_t i = 0; i < jobs.size(); ++i)
+      jobs[i].promise.deliver(std::move(job_replies[i]));
+    for (auto& asker : durable_askers)
+      asker.deliver(outcome);
   };
-  durable = durable || !runs.empty();
+  durable = durable || !runs.empty() || !jobs.empty()
+            || !durable_askers.empty();
   try {
     // Schedule states first, new runs last: a run created for a firing is
     // in the same transaction as the firing's new state, or a later one,
@@ -82,6 +110,8 @@ api_error flush(writer_pointer self, bool durable) {
           db.record_skipped_firing(skip);
         for (auto& progress : queued)
           db.apply(progress);
+        for (size_t i = 0; i < jobs.size(); ++i)
+          job_replies[i] = insert_job(db, jobs[i].job);
         for (size_t i = 0; i < runs.size(); ++i)
           replies[i] = insert_run(db, runs[i].run);
       },
@@ -91,8 +121,11 @@ api_error flush(writer_pointer self, bool durable) {
              std::string{"control-plane write failed: "} + e.what());
     for (auto& reply : replies)
       reply = {storage_failure(e), {}};
+    for (auto& reply : job_replies)
+      reply = {storage_failure(e), 0};
+    outcome = storage_failure(e);
     answer_runs();
-    return storage_failure(e);
+    return outcome;
   }
   answer_runs();
   return {};
@@ -105,6 +138,15 @@ void commit_now(writer_pointer self) {
     self->state.commit_scheduled = true;
     self->send(self, flush_atom::value);
   }
+}
+
+/// The answer to a durable write just queued: given once the next commit
+/// (shared with every write that arrives meanwhile) is durable.
+caf::result<api_error> commit_durably(writer_pointer self) {
+  auto promise = self->make_response_promise<api_error>();
+  self->state.waiting_durable.push_back(promise);
+  commit_now(self);
+  return promise;
 }
 
 /// Commits what is queued within flush_delay (one timer at a time).
@@ -124,6 +166,13 @@ control_plane_writer_actor::behavior_type control_plane_writer(
   // actor writes to it.
   self->state.db = std::move(db);
   self->state.layout = layout;
+  // Stopping (the server shuts down): durable writes wait for a commit
+  // that is still in the mailbox, so commit what is queued and answer
+  // every asker first, rather than drop them.
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    flush(self, false);
+    self->quit(msg.reason);
+  });
   return {
     [=](persist_atom, persistence::run_progress& progress) {
       self->state.queued.push_back(std::move(progress));
@@ -140,7 +189,7 @@ control_plane_writer_actor::behavior_type control_plane_writer(
                                "injected fault writer-commit");
       }
       self->state.queued.push_back(std::move(progress));
-      return flush(self, true);
+      return commit_durably(self);
     },
     [=](flush_atom) {
       // Either kind of flush writes everything queued; the other one, if
@@ -154,9 +203,9 @@ control_plane_writer_actor::behavior_type control_plane_writer(
       flush_soon(self);
     },
     [=](persist_atom, persistence::schedule_state& state,
-        durable_atom) -> api_error {
+        durable_atom) -> caf::result<api_error> {
       self->state.queued_states.push_back(std::move(state));
-      return flush(self, true);
+      return commit_durably(self);
     },
     [=](persist_atom, persistence::skipped_firing& skip) {
       self->state.queued_skips.push_back(std::move(skip));
@@ -182,18 +231,13 @@ control_plane_writer_actor::behavior_type control_plane_writer(
       }
       return snapshot;
     },
-    [=](create_atom, persistence::job_record& job) -> created_job_reply {
-      flush(self, false);  // the insert's own commit makes it durable too
-      try {
-        // Test-only (fault_injection.hpp): the insert fails.
-        if (inject_fault("job-insert"))
-          throw std::runtime_error("injected fault job-insert");
-        return {{}, self->state.db->insert_job(job)};
-      } catch (const std::exception& e) {
-        log_line(log_level::error,
-                 std::string{"cannot create job: "} + e.what());
-        return {storage_failure(e), 0};
-      }
+    [=](create_atom, persistence::job_record& job)
+      -> caf::result<created_job_reply> {
+      // In the next commit, with everything queued before it.
+      auto promise = self->make_response_promise<created_job_reply>();
+      self->state.waiting_jobs.push_back({std::move(job), promise});
+      commit_now(self);
+      return promise;
     },
     [=](create_atom, persistence::new_run& run)
       -> caf::result<created_run_reply> {

@@ -26,6 +26,16 @@ struct control_plane_writer_state {
     caf::typed_response_promise<created_run_reply> promise;
   };
   std::vector<waiting_run> waiting_runs;
+  /// New recurring jobs waiting for the next commit, the same way.
+  struct waiting_job {
+    persistence::job_record job;
+    caf::typed_response_promise<created_job_reply> promise;
+  };
+  std::vector<waiting_job> waiting_jobs;
+  /// Askers of a durable write (a run's switch or end, a pause) whose
+  /// change is queued: answered once the next commit is durable, so many
+  /// share one fsync instead of one each.
+  std::vector<caf::typed_response_promise<api_error>> waiting_durable;
   bool flush_scheduled = false;   // a delayed flush is on its way
   bool commit_scheduled = false;  // an immediate flush is on its way
 };

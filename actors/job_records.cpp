@@ -47,6 +47,7 @@ persistence::run_record run_record_of(const job_spec& spec,
   run.base_environment = spec.base_environment;
   run.target_environment = spec.target_environment;
   run.created_at = created.created_at;
+  run.scheduled_at = created.scheduled_at;
   return run;
 }
 

@@ -185,13 +185,14 @@ typename Inspector::result_type inspect(Inspector& f, unfinished_run& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, new_run& x) {
   return f(caf::meta::type_name("new_run"), x.job, x.trigger, x.created_by,
-           x.task_names, x.status, x.creates_environment, x.new_environment);
+           x.task_names, x.status, x.creates_environment, x.new_environment,
+           x.scheduled_at);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, created_run& x) {
   return f(caf::meta::type_name("created_run"), x.job_id, x.run_id,
-           x.new_environment_key, x.task_ids, x.created_at);
+           x.new_environment_key, x.task_ids, x.created_at, x.scheduled_at);
 }
 
 } // namespace downhill::persistence

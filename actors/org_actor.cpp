@@ -479,7 +479,7 @@ void firing_not_stored(org_pointer self, int64_t job_id,
                "log says more)"});
 }
 
-void on_fire(org_pointer self, const job_spec& spec) {
+void on_fire(org_pointer self, const job_spec& spec, int64_t planned) {
   auto& st = self->state;
   if (st.closing)
     return; // the server stops; this slot is not run
@@ -499,6 +499,7 @@ void on_fire(org_pointer self, const job_spec& spec) {
     }
   }
   auto run = make_new_run(st, spec);
+  run.scheduled_at = planned;
   auto error = check_job(spec, parents_of(st));
   auto on_refused = [=](const api_error& refused) {
     firing_not_stored(self, spec.job_id, refused.message);
@@ -777,7 +778,9 @@ organization(org_pointer self, std::string org_id, org_snapshot snapshot,
     [=](const caf::down_msg& down) { on_run_down(self, down); });
   return {
     [=](submit_atom, const job_spec& spec) { return on_submit(self, spec); },
-    [=](fire_atom, const job_spec& spec, int64_t) { on_fire(self, spec); },
+    [=](fire_atom, const job_spec& spec, int64_t planned) {
+      on_fire(self, spec, planned);
+    },
     [=](access_atom, const std::string& env) { return on_access(self, env); },
     [=](list_atom) { return on_list(self); },
     [=](cancel_atom, int64_t run_id) { return on_cancel(self, run_id); },

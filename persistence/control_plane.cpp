@@ -88,6 +88,10 @@ ALTER TABLE jobs ADD COLUMN skipped_firings INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN last_skipped_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN last_skip_reason TEXT NOT NULL DEFAULT '';
 )sql",
+  // 4: a scheduled run remembers the slot it was fired for.
+  R"sql(
+ALTER TABLE runs ADD COLUMN scheduled_at INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr int64_t application_id = 0x64686370; // "dhcp"
@@ -98,7 +102,7 @@ constexpr int64_t application_id = 0x64686370; // "dhcp"
   "r.id, r.job_id, r.org_id, j.name, j.type, r.status, r.trigger, "           \
   "r.created_by, j.base_environment, j.target_environment, r.total_logs, "    \
   "r.total_errors, r.total_warnings, r.created_at, r.started_at, "            \
-  "r.finished_at"
+  "r.finished_at, r.scheduled_at"
 #define DOWNHILL_TASK_COLUMNS "t.id, t.name, t.status, t.phase, t.percent"
 #define DOWNHILL_JOB_COLUMNS                                                  \
   "j.id, j.org_id, j.name, j.type, j.base_environment, "                      \
@@ -191,7 +195,7 @@ const std::vector<named_sql>& control_plane_sql() {
      true},
     {"insert_run",
      "INSERT INTO runs (job_id, org_id, status, trigger, created_by, "
-     "created_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+     "created_at, started_at, scheduled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
      true},
     {"insert_task",
      "INSERT INTO tasks (run_id, position, name, status, phase, percent) "
@@ -391,10 +395,11 @@ run_record read_run(statement& s) {
   r.created_at = s.int_column(13);
   r.started_at = s.int_column(14);
   r.finished_at = s.int_column(15);
+  r.scheduled_at = s.int_column(16);
   return r;
 }
 
-constexpr int first_task_column = 16;
+constexpr int first_task_column = 17;
 
 /// Runs with their tasks from the rows of a runs-with-tasks statement:
 /// consecutive rows of one run carry its tasks in order.
@@ -545,6 +550,7 @@ void control_plane::delete_environment(int64_t key) {
 created_run control_plane::insert_run(const new_run& run, int64_t now) {
   created_run created;
   created.created_at = now;
+  created.scheduled_at = run.scheduled_at;
   transaction tx{db_};
   if (run.creates_environment) {
     auto& env = run.new_environment;
@@ -565,7 +571,8 @@ created_run control_plane::insert_run(const new_run& run, int64_t now) {
     add->bind(1, created.job_id).bind(2, run.job.org_id);
     add->bind(3, to_string(run.status));
     add->bind(4, run.trigger).bind(5, run.created_by).bind(6, now);
-    add->bind(7, run.status == run_status::running ? now : int64_t{0}).run();
+    add->bind(7, run.status == run_status::running ? now : int64_t{0});
+    add->bind(8, run.scheduled_at).run();
     created.run_id = db_.last_insert_rowid();
   }
   int64_t position = 0;

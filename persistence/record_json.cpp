@@ -45,6 +45,7 @@ json run_json(const run_record& run, int64_t now) {
               {"started_at", time_json(run.started_at)},
               {"finished_at", time_json(run.finished_at)},
               {"elapsed_ms", elapsed},
+              {"scheduled_at", time_json(run.scheduled_at)},
               {"tasks", tasks}};
 }
 

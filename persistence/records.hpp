@@ -100,6 +100,7 @@ struct run_record {
   int64_t created_at = 0;
   int64_t started_at = 0;
   int64_t finished_at = 0;
+  int64_t scheduled_at = 0;  // a firing's planned slot; 0 for manual runs
   std::vector<task_record> tasks;
 };
 
@@ -158,6 +159,7 @@ struct new_run {
   /// Create Environment: the new environment's row (status creating).
   bool creates_environment = false;
   environment_record new_environment;
+  int64_t scheduled_at = 0;  // a firing's planned slot (ms); 0: manual
 };
 
 /// What `insert_run` created: the ids the caller goes on with.
@@ -167,6 +169,7 @@ struct created_run {
   int64_t new_environment_key = 0;
   std::vector<int64_t> task_ids;  // in the order of new_run::task_names
   int64_t created_at = 0;
+  int64_t scheduled_at = 0;  // as in new_run
 };
 
 } // namespace downhill::persistence

@@ -42,9 +42,9 @@ void persist(scheduler_pointer self, const scheduled_job& job,
 /// Keeps exactly one timer, for the earliest due item.
 void arm(scheduler_pointer self) {
   auto& st = self->state;
-  if (st.due.empty() || st.due.top().due >= st.timer_due)
+  if (st.due.empty() || st.due.begin()->first >= st.timer_due)
     return;
-  st.timer_due = st.due.top().due;
+  st.timer_due = st.due.begin()->first;
   auto wait = std::max<int64_t>(0, st.timer_due - st.clock());
   self->delayed_send(self, milliseconds{wait}, tick_atom::value, ++st.timer);
 }
@@ -52,29 +52,33 @@ void arm(scheduler_pointer self) {
 void enqueue(scheduler_pointer self, scheduled_job& job) {
   ++job.version;
   if (!job.job.paused && job.job.next_run_at != 0)
-    self->state.due.push({job.job.next_run_at, job.job.spec.job_id,
-                          job.version});
+    self->state.due[job.job.next_run_at].push_back({job.job.spec.job_id,
+                                                    job.version});
   arm(self);
 }
 
 void fire_due(scheduler_pointer self) {
   auto& st = self->state;
   auto now = st.clock();
-  while (!st.due.empty() && st.due.top().due <= now) {
-    auto item = st.due.top();
-    st.due.pop();
-    auto i = st.jobs.find(item.job_id);
-    if (i == st.jobs.end() || i->second.version != item.version)
-      continue; // paused, resumed, or deleted since
-    auto& job = i->second;
-    self->send(job.job.org, fire_atom::value, job.job.spec, item.due);
-    // A slot missed while the server was down fires once, now; the next
-    // one is computed from now, so no burst of missed slots follows.
-    job.job.next_run_at = next_after(job, std::max(now, item.due));
-    persist(self, job, item.due);
-    ++job.version;
-    if (job.job.next_run_at != 0)
-      st.due.push({job.job.next_run_at, item.job_id, job.version});
+  while (!st.due.empty() && st.due.begin()->first <= now) {
+    // Taken out whole: the jobs' next instants are later, so they go to
+    // other buckets, never this one.
+    auto bucket = st.due.extract(st.due.begin());
+    auto planned = bucket.key();
+    for (auto& item : bucket.mapped()) {
+      auto i = st.jobs.find(item.job_id);
+      if (i == st.jobs.end() || i->second.version != item.version)
+        continue; // paused, resumed, or deleted since
+      auto& job = i->second;
+      self->send(job.job.org, fire_atom::value, job.job.spec, planned);
+      // A slot missed while the server was down fires once, now; the next
+      // one is computed from now, so no burst of missed slots follows.
+      job.job.next_run_at = next_after(job, std::max(now, planned));
+      persist(self, job, planned);
+      ++job.version;
+      if (job.job.next_run_at != 0)
+        st.due[job.job.next_run_at].push_back({item.job_id, job.version});
+    }
   }
 }
 

@@ -4,7 +4,7 @@
 #include "scheduler/schedule.hpp"
 
 #include <functional>
-#include <queue>
+#include <map>
 #include <unordered_map>
 #include <vector>
 
@@ -15,23 +15,25 @@ struct scheduled_job {
   uint64_t version = 0;  // bumped on every change; stale heap items skip
 };
 
-/// One heap item: a job due at `due` (ms), valid while its version holds.
+/// One job due at an instant, valid while its version holds.
 struct due_item {
-  int64_t due = 0;
   int64_t job_id = 0;
   uint64_t version = 0;
-  bool operator>(const due_item& other) const { return due > other.due; }
 };
+
+/// Due jobs by instant (ms), earliest first. Schedules have a resolution
+/// of whole seconds, so many jobs share an instant (all of a second's
+/// firings are one bucket): firing one is a step through a vector, not a
+/// heap pop among every schedule, and adding one is an append.
+using due_buckets = std::map<int64_t, std::vector<due_item>>;
 
 struct scheduler_state {
   static inline const char* name = "scheduler";
 
   std::unordered_map<int64_t, scheduled_job> jobs;
-  /// Earliest first. Pause and delete leave their items here: they are
-  /// skipped when they come up (their version no longer matches).
-  std::priority_queue<due_item, std::vector<due_item>,
-                      std::greater<due_item>>
-    due;
+  /// Pause and delete leave their items here: they are skipped when they
+  /// come up (their version no longer matches).
+  due_buckets due;
   uint64_t timer = 0;          // number of the one live timer
   int64_t timer_due = INT64_MAX;
   control_plane_writer_actor writer;  // invalid: nothing is persisted

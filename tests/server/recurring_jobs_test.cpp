@@ -81,7 +81,16 @@ TEST_CASE_METHOD(org_fixture, "an interval job runs every second with "
   for (auto& run : runs) {
     CHECK(run["trigger"] == "schedule");
     CHECK(run["created_by"] == "scheduler");
+    // The slot it was fired for: a whole second (the schedules' resolution)
+    // after the job's creation, at or before the run's own record.
+    REQUIRE(run["scheduled_at"].is_string());
+    std::string slot = run["scheduled_at"];
+    CHECK(slot.substr(slot.size() - 5) == ".000Z");
+    CHECK(slot > job["created_at"].get<std::string>());
+    CHECK(slot <= run["created_at"].get<std::string>());
   }
+  // Each firing its own slot.
+  CHECK(runs[0]["scheduled_at"] != runs[1]["scheduled_at"]);
   auto latest = alice.get(org_path() + "/jobs/" + id).data()["latest_run_id"];
   CHECK_FALSE(latest.is_null());
 
@@ -136,7 +145,9 @@ TEST_CASE("a scheduled run that fires during a manual run is queued, then "
   CHECK(f.get_run(manual_id)["status"] == "running");
   CHECK(queued["status"] == "queued");
   CHECK(queued["trigger"] == "schedule");
+  CHECK(queued["scheduled_at"].is_string());
   auto done_manual = f.wait_for_run(manual_id);
+  CHECK(done_manual["scheduled_at"].is_null());  // a manual run has no slot
   auto done_queued = f.wait_for_run(queued["id"]);
   // Paused only now: pausing cancels a run of the job that still waits.
   REQUIRE(f.alice.post(f.org_path() + "/recurring-jobs/" + job_id + "/pause",
