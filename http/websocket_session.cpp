@@ -4,6 +4,7 @@
 #include "http/fair_share.hpp"
 #include "http/json_limits.hpp"
 #include "actors/server_log.hpp"
+#include "metrics/server_metrics.hpp"
 #include "persistence/control_plane.hpp"
 #include "persistence/record_json.hpp"
 
@@ -46,9 +47,11 @@ public:
       delivered_seq_(what_.after) {
     if (what_.run_id != 0)
       last_seq_[what_.run_id] = what_.after;
+    metrics::server().websocket_clients.get().inc();
   }
 
   ~websocket_session() {
+    metrics::server().websocket_clients.get().dec();
     if (subscription_ != 0)
       core_.unsubscribe_events(subscription_);
   }
@@ -210,6 +213,7 @@ private:
             && queue_[i].run_id == frame.run_id
             && queue_[i].task == frame.task) {
           queue_[i] = frame;
+          metrics::server().frames_dropped.get().inc();
           return;
         }
     }
@@ -233,6 +237,7 @@ private:
     writing_ = false;
     if (ec)
       return;
+    metrics::server().frames_sent.get().inc();
     if (queue_.front().kind == frame_kind::log)
       delivered_seq_ = std::max(delivered_seq_, queue_.front().seq);
     queue_.pop_front();
@@ -247,12 +252,14 @@ private:
   /// A client that falls too far behind is told so and disconnected; it
   /// reconnects with `after` and misses nothing.
   void close_too_slow() {
+    metrics::server().slow_clients_closed.get().inc();
     closing_ = true;
     if (!writing_)
       send_close(); // else on_write closes: one write at a time in Beast
   }
 
   void send_close() {
+    metrics::server().frames_dropped.get().inc(queue_.size());
     queue_.clear();
     websocket::close_reason reason{
       websocket::close_code::policy_error,

@@ -2,6 +2,7 @@
 
 #include "persistence/content_store.hpp"
 #include "persistence/crash_points.hpp"
+#include "metrics/server_metrics.hpp"
 
 namespace downhill::persistence {
 
@@ -30,6 +31,9 @@ bool backup_into(database& source, const fs::path& file,
   // own leaves no -wal/-shm beside it until flush_generation sets WAL.
   if (complete)
     destination.exec("PRAGMA journal_mode=DELETE");
+  std::error_code size_error;
+  if (auto bytes = fs::file_size(file, size_error); complete && !size_error)
+    metrics::server().bytes_copied.get().inc(bytes);
   return complete;
 }
 
