@@ -57,8 +57,8 @@ api_response error_response(const api_error& error) {
     // The details of a server fault (SQL, paths) stay in the log; the
     // client gets words it can act on and an id to quote.
     auto id = new_error_id();
-    log_line(log_level::error,
-             "error id " + id + ": " + safe_dump(nlohmann::json(error.message)));
+    log_event(log_level::error, "internal error",
+              {{"error_id", id}, {"detail", error.message}});
     body["message"] = "The server failed to answer this request; quote "
                       "error id " + id + " to its operator.";
     body["error_id"] = id;
@@ -67,7 +67,11 @@ api_response error_response(const api_error& error) {
     body["field"] = error.field;
   if (error.run_id != 0)
     body["run_id"] = std::to_string(error.run_id);
-  return {http_status(error.code), safe_dump(nlohmann::json{{"error", body}})};
+  api_response out{http_status(error.code),
+                   safe_dump(nlohmann::json{{"error", body}})};
+  if (error.code == error_code::internal)
+    out.error_id = body["error_id"].get<std::string>();
+  return out;
 }
 
 api_response json_response(int status, const std::string& json_text) {

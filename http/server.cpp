@@ -4,6 +4,7 @@
 #include "http/connection_limits.hpp"
 #include "http/fair_share.hpp"
 #include "http/request_adapter.hpp"
+#include "http/request_log.hpp"
 #include "http/router.hpp"
 #include "actors/server_log.hpp"
 #include "http/websocket_session.hpp"
@@ -152,6 +153,7 @@ private:
   void on_header(beast::error_code ec, std::size_t) {
     if (ec)
       return on_read_error(ec);
+    started_ = std::chrono::steady_clock::now();
     try {
       auto& header = header_parser_->get();
       version_ = header.version();
@@ -309,6 +311,9 @@ private:
   }
 
   void send(api_response response) {
+    if (!request_.method.empty())  // its headers were read
+      log_request(request_, route_, response,
+                  std::chrono::steady_clock::now() - started_);
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
       wire_response(std::move(response), version_, keep_alive_));
     stream_.expires_after(request_timeout);
@@ -364,6 +369,7 @@ private:
   std::shared_ptr<void> ticket_;  // counts this connection against the caps
   api_request request_;           // the request being served
   const route* route_ = nullptr;
+  std::chrono::steady_clock::time_point started_;  // its headers read
   std::shared_ptr<void> body_hold_;  // its body's bytes in the budget
   bool body_unread_ = false;
   size_t drained_ = 0;
