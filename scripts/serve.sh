@@ -8,9 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 if [ ! -x build/cli/downhill ]; then
-  echo "serve.sh: building the server into ./build. A first build takes" \
-       "about 7 minutes on an idle 2-core machine (much longer on a busy" \
-       "one); later builds only recompile what changed." >&2
+  echo "serve.sh: building the server (about 80 files) into ./build. A" \
+       "first build takes about 4 minutes on an idle 2-core machine, several" \
+       "times that on a busy one; later starts only rebuild what changed." >&2
 fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" >/dev/null
 cmake --build build -j"$(nproc)" --target downhill
