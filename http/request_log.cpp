@@ -4,6 +4,8 @@
 #include "http/router.hpp"
 #include "metrics/server_metrics.hpp"
 
+#include <cmath>
+
 namespace downhill::http {
 
 void log_request(const api_request& request, const route* matched,
@@ -26,7 +28,7 @@ void log_request(const api_request& request, const route* matched,
     {"method", request.method},
     {"route", matched != nullptr ? matched->pattern : "(none)"},
     {"status", status},
-    {"latency_ms", seconds * 1000.0}};
+    {"latency_ms", std::round(seconds * 1e6) / 1000.0}};
   auto org = request.params.find("org");
   if (org != request.params.end())
     fields.emplace_back("org", org->second);

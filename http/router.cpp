@@ -137,9 +137,11 @@ stream_check router::check_stream(const api_request& request) const {
 }
 
 authorization router::authorize(api_request& request) const {
-  auto refuse = [](api_error error) { return authorization{std::move(error)}; };
+  const route* found = nullptr;
+  auto refuse = [&found](api_error error) {
+    return authorization{std::move(error), nullptr, found};
+  };
   try {
-    const route* found = nullptr;
     bool path_known = false;
     for (auto& r : routes_) {
       std::map<std::string, std::string> params;
@@ -160,7 +162,7 @@ authorization router::authorize(api_request& request) const {
                       : make_error(error_code::not_found,
                                    "No such route: " + request.path));
     if (found->needs == access::anyone)
-      return {{}, found};
+      return {{}, found, found};
     auto& token = request.bearer_token;
     if (!token.empty()
         && persistence::token_matches_hash(token, admin_token_hash_)) {
@@ -188,7 +190,7 @@ authorization router::authorize(api_request& request) const {
         return refuse(
           make_error(error_code::not_found, "No such organization."));
     }
-    return {{}, found};
+    return {{}, found, found};
   } catch (const std::exception& e) {
     return refuse(
       make_error(error_code::internal, std::string{"routing: "} + e.what()));

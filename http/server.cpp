@@ -135,6 +135,7 @@ public:
 private:
   void do_read_header() {
     route_ = nullptr;
+    matched_ = nullptr;
     request_ = api_request{};
     body_hold_.reset();
     body_unread_ = false;
@@ -160,6 +161,7 @@ private:
       keep_alive_ = header.keep_alive();
       request_ = request_from_header(header);
       auto decided = routes_.authorize(request_);
+      matched_ = decided.matched;
       if (decided.error)
         return refuse_unread(error_response(decided.error));
       route_ = decided.found;
@@ -312,7 +314,7 @@ private:
 
   void send(api_response response) {
     if (!request_.method.empty())  // its headers were read
-      log_request(request_, route_, response,
+      log_request(request_, route_ ? route_ : matched_, response,
                   std::chrono::steady_clock::now() - started_);
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
       wire_response(std::move(response), version_, keep_alive_));
@@ -369,6 +371,7 @@ private:
   std::shared_ptr<void> ticket_;  // counts this connection against the caps
   api_request request_;           // the request being served
   const route* route_ = nullptr;
+  const route* matched_ = nullptr;  // matched, even if refused (for the log)
   std::chrono::steady_clock::time_point started_;  // its headers read
   std::shared_ptr<void> body_hold_;  // its body's bytes in the budget
   bool body_unread_ = false;

@@ -145,7 +145,17 @@ TEST_CASE_METHOD(org_fixture, "GET /metrics parses as Prometheus text, and "
       break;
   }
 
+  // The writer counts a run right after its commit, and a frame counts as
+  // sent when its write completes: both may trail what the client saw by
+  // a moment, so the scrape is repeated until they show (or the deadline).
   auto after = get_metrics(anonymous);
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       (after[synced_ok] < before[synced_ok] + 1
+        || after["downhill_websocket_frames_sent_total"]
+             == before["downhill_websocket_frames_sent_total"])
+       && std::chrono::steady_clock::now() < until;
+       after = get_metrics(anonymous))
+    std::this_thread::sleep_for(20ms);
   CHECK(after[created_ok] == before[created_ok] + 1);
   CHECK(after[synced_ok] == before[synced_ok] + 1);
   CHECK(after["downhill_run_duration_seconds_count"]
