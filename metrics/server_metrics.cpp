@@ -73,8 +73,10 @@ server_metrics::server_metrics()
 }
 
 server_metrics& server() {
-  static server_metrics instance;
-  return instance;
+  // Never destroyed: threads that outlive main (CAF's, the network's) may
+  // still count during static destruction.
+  static server_metrics* instance = new server_metrics;
+  return *instance;
 }
 
 } // namespace downhill::metrics
