@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 if [ ! -x build/cli/downhill ]; then
   echo "serve.sh: building the server (about 80 files) into ./build. A" \
-       "first build takes about 4 minutes on an idle 2-core machine, several" \
-       "times that on a busy one; later starts only rebuild what changed." >&2
+       "first build takes 7.5 minutes of CPU: about 4 minutes on an idle" \
+       "2-core machine, 15 or more on a busy one; later starts only rebuild" \
+       "what changed." >&2
 fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" >/dev/null
 cmake --build build -j"$(nproc)" --target downhill
