@@ -4,6 +4,7 @@
 #include "actors/services.hpp"
 #include "actors/server_log.hpp"
 
+#include "metrics/server_metrics.hpp"
 #include "persistence/content_store.hpp"
 #include "persistence/control_plane.hpp"
 #include "persistence/environment_layout.hpp"
@@ -102,6 +103,7 @@ api_error flush(writer_pointer self, bool durable) {
     // in the same transaction as the firing's new state, or a later one,
     // so a crash never leaves a run whose slot would fire again.
     auto& db = *self->state.db;
+    auto began = std::chrono::steady_clock::now();
     db.write_batch(
       [&] {
         for (auto& state : states)
@@ -116,6 +118,9 @@ api_error flush(writer_pointer self, bool durable) {
           replies[i] = insert_run(db, runs[i].run);
       },
       durable);
+    metrics::server().commit_latency.get().observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - began)
+        .count());
   } catch (const std::exception& e) {
     log_line(log_level::error,
              std::string{"control-plane write failed: "} + e.what());
@@ -127,6 +132,11 @@ api_error flush(writer_pointer self, bool durable) {
     answer_runs();
     return outcome;
   }
+  for (size_t i = 0; i < runs.size(); ++i)
+    if (!replies[i].error)
+      self->state.lifecycle.created(runs[i].run, replies[i].run);
+  for (auto& progress : queued)
+    self->state.lifecycle.committed(progress);
   answer_runs();
   return {};
 }
@@ -226,6 +236,7 @@ control_plane_writer_actor::behavior_type control_plane_writer(
           if (job.org_id == org_id)
             snapshot.recurring_jobs.push_back(job.id);
         snapshot.unfinished_runs = db.unfinished_runs(org_id);
+        self->state.lifecycle.adopted(org_id, snapshot.unfinished_runs);
       } catch (const std::exception& e) {
         snapshot.error = storage_failure(e);
       }

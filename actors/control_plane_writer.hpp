@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "actors/run_lifecycle.hpp"
 #include "persistence/fwd.hpp"
 
 #include <caf/typed_response_promise.hpp>
@@ -38,6 +39,7 @@ struct control_plane_writer_state {
   std::vector<caf::typed_response_promise<api_error>> waiting_durable;
   bool flush_scheduled = false;   // a delayed flush is on its way
   bool commit_scheduled = false;  // an immediate flush is on its way
+  run_lifecycle lifecycle;  // run log lines and metrics, after each commit
 };
 
 /// Spawn detached: every handler blocks on SQLite.

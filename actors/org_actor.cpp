@@ -6,6 +6,7 @@
 #include "actors/run_actor.hpp"
 #include "actors/server_log.hpp"
 #include "persistence/record_json.hpp"
+#include "metrics/server_metrics.hpp"
 #include "scheduler/schedule.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -469,6 +470,7 @@ caf::result<submit_reply> on_submit(org_pointer self, const job_spec& spec) {
 void firing_not_stored(org_pointer self, int64_t job_id,
                        const std::string& why) {
   auto& st = self->state;
+  metrics::server().firings.with({"failed"}).inc();
   server_log(st, log_level::error,
              "recurring job " + std::to_string(job_id)
                + ": firing lost, its run could not be stored (" + why + ")");
@@ -493,6 +495,7 @@ void on_fire(org_pointer self, const job_spec& spec, int64_t planned) {
       server_log(st, log_level::info, "recurring job "
                                + std::to_string(spec.job_id)
                                + ": firing skipped: " + reason);
+      metrics::server().firings.with({"skipped"}).inc();
       self->send(st.svc->writer, persist_atom::value,
                  persistence::skipped_firing{spec.job_id, now_ms(), reason});
       return;
@@ -515,6 +518,8 @@ void on_fire(org_pointer self, const job_spec& spec, int64_t planned) {
             on_refused(reply.error);
           else
             start_run(self, spec, reply.run);
+          if (!reply.error)
+            metrics::server().firings.with({"started"}).inc();
         },
         on_error);
     return;
@@ -530,9 +535,11 @@ void on_fire(org_pointer self, const job_spec& spec, int64_t planned) {
         if (error) {
           // The schedule stays; this run fails and says why.
           fail_queued_run(self, reply.run.run_id, error.message);
+          metrics::server().firings.with({"failed"}).inc();
           return;
         }
         self->state.queue.emplace_back(spec, reply.run);
+        metrics::server().firings.with({"queued"}).inc();
       },
       on_error);
 }

@@ -3,6 +3,7 @@
 // (`jobs run`, `runs ...`, `recurring ...`, `orgs create`, `users create`)
 // talk to a server (docs/cli.md).
 #include "actors/core.hpp"
+#include "actors/server_log.hpp"
 #include "cli/admin_token.hpp"
 #include "cli/jobs_run.hpp"
 #include "cli/recurring.hpp"
@@ -49,6 +50,8 @@ struct serve_flags {
   std::string admin_token_file;
   int64_t copy_bytes_per_second = 0;  // 0: no limit
   size_t max_store_files = 1024;      // descriptors of open content stores
+  std::string log_format = "text";
+  std::string log_level = "info";
   downhill::http::server_options network;  // connection limits
 };
 
@@ -95,6 +98,9 @@ int serve(const serve_flags& flags) {
     std::cerr << "downhill: --listen must be HOST:PORT, e.g. 127.0.0.1:8080\n";
     return 2;
   }
+  // Checked by CLI11 (IsMember): both parse.
+  downhill::set_log_format(*downhill::parse_log_format(flags.log_format));
+  downhill::set_log_level(*downhill::parse_log_level(flags.log_level));
   downhill::core::options core_options;
   core_options.data_dir = flags.data_dir;
   core_options.copy_bytes_per_second = flags.copy_bytes_per_second;
@@ -123,10 +129,15 @@ int serve(const serve_flags& flags) {
   downhill::http::server server{core, options};
   auto port = server.start();
   print_admin_token(admin, flags.data_dir);
+  auto data_dir = std::filesystem::absolute(flags.data_dir).lexically_normal();
   std::cout << "downhill " << downhill::version() << " listening on http://"
             << options.host << ":" << port
-            << " (API under /api/v1, data in " << flags.data_dir << ")"
+            << " (API under /api/v1, data in " << data_dir.string() << ")"
             << std::endl;
+  downhill::log_event(downhill::log_level::info, "listening",
+                      {{"version", downhill::version()},
+                       {"address", options.host + ":" + std::to_string(port)},
+                       {"data_dir", data_dir.string()}});
   server.wait_for_signal();
   std::cout << "downhill: stopping" << std::endl;
   // Stop accepting and finish the requests in flight, then let running
@@ -160,9 +171,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   auto serve_cmd = app.add_subcommand("serve", "Run the HTTP server");
   serve_flags flags;
+  // Every flag of `serve` may come from the environment instead
+  // (DOWNHILL_<FLAG>, e.g. for a systemd EnvironmentFile); a flag on the
+  // command line wins. --admin-token reads $DOWNHILL_ADMIN_TOKEN itself.
   serve_cmd->add_option("--data-dir", flags.data_dir, "Where data lives")
+    ->envname("DOWNHILL_DATA_DIR")
     ->capture_default_str();
   serve_cmd->add_option("--listen", flags.listen, "HOST:PORT to listen on")
+    ->envname("DOWNHILL_LISTEN")
     ->capture_default_str();
   auto admin_token_opt = serve_cmd->add_option(
     "--admin-token", flags.admin_token,
@@ -172,31 +188,50 @@ int main(int argc, char** argv) {
                         "File whose first line is the admin token (default: "
                         "$DOWNHILL_ADMIN_TOKEN, else the token generated at "
                         "the first start, kept as a hash in the data "
-                        "directory)");
+                        "directory)")
+    ->envname("DOWNHILL_ADMIN_TOKEN_FILE");
   serve_cmd
     ->add_option("--copy-rate-limit", flags.copy_bytes_per_second,
                  "Pace of environment copies in bytes per second (K, M, G, "
                  "T suffixes, binary; default: no limit)")
+    ->envname("DOWNHILL_COPY_RATE_LIMIT")
     ->transform(CLI::AsSizeValue(/*kb_is_1000=*/false))
     ->check(CLI::Range(int64_t{0}, INT64_MAX));
   serve_cmd
     ->add_option("--max-connections", flags.network.max_connections,
                  "Open connections in all (default: from the file "
-                 "descriptor limit)");
+                 "descriptor limit)")
+    ->envname("DOWNHILL_MAX_CONNECTIONS");
   serve_cmd
     ->add_option("--max-connections-per-address",
                  flags.network.max_connections_per_address,
                  "Open connections from one client address")
+    ->envname("DOWNHILL_MAX_CONNECTIONS_PER_ADDRESS")
     ->capture_default_str()
     ->check(CLI::PositiveNumber);
   serve_cmd->add_option("--max-open-files", flags.network.max_open_files,
                         "File descriptor limit to run with (default: the "
-                        "hard limit)");
+                        "hard limit)")
+    ->envname("DOWNHILL_MAX_OPEN_FILES");
+  serve_cmd
+    ->add_option("--log-format", flags.log_format,
+                 "The server log on stderr: text, or json (one object a "
+                 "line)")
+    ->envname("DOWNHILL_LOG_FORMAT")
+    ->check(CLI::IsMember({"text", "json"}))
+    ->capture_default_str();
+  serve_cmd
+    ->add_option("--log-level", flags.log_level,
+                 "The lowest level logged: debug, info, warning, error")
+    ->envname("DOWNHILL_LOG_LEVEL")
+    ->check(CLI::IsMember({"debug", "info", "warning", "error"}))
+    ->capture_default_str();
   serve_cmd
     ->add_option("--max-store-files", flags.max_store_files,
                  "File descriptors all open content stores together may "
                  "hold; each holds 7, the least recently used idle one is "
                  "closed first")
+    ->envname("DOWNHILL_MAX_STORE_FILES")
     ->capture_default_str()
     ->check(CLI::Range(size_t{7}, size_t{1} << 24));
   auto admin_cmd

@@ -29,6 +29,8 @@ struct api_response {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
+  /// A 500's error id, as the client got it (for the request's log line).
+  std::string error_id = {};
 };
 
 /// Which event stream a WebSocket upgrade asks for.

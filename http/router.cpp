@@ -57,8 +57,8 @@ api_response error_response(const api_error& error) {
     // The details of a server fault (SQL, paths) stay in the log; the
     // client gets words it can act on and an id to quote.
     auto id = new_error_id();
-    log_line(log_level::error,
-             "error id " + id + ": " + safe_dump(nlohmann::json(error.message)));
+    log_event(log_level::error, "internal error",
+              {{"error_id", id}, {"detail", error.message}});
     body["message"] = "The server failed to answer this request; quote "
                       "error id " + id + " to its operator.";
     body["error_id"] = id;
@@ -67,7 +67,11 @@ api_response error_response(const api_error& error) {
     body["field"] = error.field;
   if (error.run_id != 0)
     body["run_id"] = std::to_string(error.run_id);
-  return {http_status(error.code), safe_dump(nlohmann::json{{"error", body}})};
+  api_response out{http_status(error.code),
+                   safe_dump(nlohmann::json{{"error", body}})};
+  if (error.code == error_code::internal)
+    out.error_id = body["error_id"].get<std::string>();
+  return out;
 }
 
 api_response json_response(int status, const std::string& json_text) {
@@ -133,9 +137,11 @@ stream_check router::check_stream(const api_request& request) const {
 }
 
 authorization router::authorize(api_request& request) const {
-  auto refuse = [](api_error error) { return authorization{std::move(error)}; };
+  const route* found = nullptr;
+  auto refuse = [&found](api_error error) {
+    return authorization{std::move(error), nullptr, found};
+  };
   try {
-    const route* found = nullptr;
     bool path_known = false;
     for (auto& r : routes_) {
       std::map<std::string, std::string> params;
@@ -156,7 +162,7 @@ authorization router::authorize(api_request& request) const {
                       : make_error(error_code::not_found,
                                    "No such route: " + request.path));
     if (found->needs == access::anyone)
-      return {{}, found};
+      return {{}, found, found};
     auto& token = request.bearer_token;
     if (!token.empty()
         && persistence::token_matches_hash(token, admin_token_hash_)) {
@@ -184,7 +190,7 @@ authorization router::authorize(api_request& request) const {
         return refuse(
           make_error(error_code::not_found, "No such organization."));
     }
-    return {{}, found};
+    return {{}, found, found};
   } catch (const std::exception& e) {
     return refuse(
       make_error(error_code::internal, std::string{"routing: "} + e.what()));

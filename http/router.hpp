@@ -37,6 +37,8 @@ struct route {
 struct authorization {
   api_error error;
   const route* found = nullptr;
+  /// The route the path and method matched, refused or not (for the log).
+  const route* matched = nullptr;
 };
 
 /// Which event stream an upgrade gets, or why it is refused (`error` set).

@@ -4,6 +4,7 @@
 #include "http/request_parsing.hpp"
 #include "http/router.hpp"
 #include "http/version.hpp"
+#include "metrics/server_metrics.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -26,6 +27,12 @@ void add_api_routes(router& r, size_t entry_body_limit) {
       [](core&, const api_request&) {
         return json_response(200, openapi_document());
       });
+  // Prometheus' text format; open like /healthz (docs/operations.md: no
+  // tenant's names or ids in it; keep the port off the internet).
+  add("GET", "/metrics", access::anyone, [](core&, const api_request&) {
+    return api_response{200, metrics::server().all.render(),
+                        "text/plain; version=0.0.4; charset=utf-8"};
+  });
   for (auto& asset : dashboard_assets()) {
     auto serve = [&asset](core&, const api_request&) {
       return api_response{200, asset.content, asset.content_type};

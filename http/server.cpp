@@ -4,6 +4,7 @@
 #include "http/connection_limits.hpp"
 #include "http/fair_share.hpp"
 #include "http/request_adapter.hpp"
+#include "http/request_log.hpp"
 #include "http/router.hpp"
 #include "actors/server_log.hpp"
 #include "http/websocket_session.hpp"
@@ -134,6 +135,7 @@ public:
 private:
   void do_read_header() {
     route_ = nullptr;
+    matched_ = nullptr;
     request_ = api_request{};
     body_hold_.reset();
     body_unread_ = false;
@@ -152,12 +154,14 @@ private:
   void on_header(beast::error_code ec, std::size_t) {
     if (ec)
       return on_read_error(ec);
+    started_ = std::chrono::steady_clock::now();
     try {
       auto& header = header_parser_->get();
       version_ = header.version();
       keep_alive_ = header.keep_alive();
       request_ = request_from_header(header);
       auto decided = routes_.authorize(request_);
+      matched_ = decided.matched;
       if (decided.error)
         return refuse_unread(error_response(decided.error));
       route_ = decided.found;
@@ -309,6 +313,9 @@ private:
   }
 
   void send(api_response response) {
+    if (!request_.method.empty())  // its headers were read
+      log_request(request_, route_ ? route_ : matched_, response,
+                  std::chrono::steady_clock::now() - started_);
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
       wire_response(std::move(response), version_, keep_alive_));
     stream_.expires_after(request_timeout);
@@ -364,6 +371,8 @@ private:
   std::shared_ptr<void> ticket_;  // counts this connection against the caps
   api_request request_;           // the request being served
   const route* route_ = nullptr;
+  const route* matched_ = nullptr;  // matched, even if refused (for the log)
+  std::chrono::steady_clock::time_point started_;  // its headers read
   std::shared_ptr<void> body_hold_;  // its body's bytes in the budget
   bool body_unread_ = false;
   size_t drained_ = 0;

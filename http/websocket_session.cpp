@@ -5,6 +5,7 @@
 #include "http/fair_share.hpp"
 #include "http/websocket_wire.hpp"
 #include "actors/server_log.hpp"
+#include "metrics/server_metrics.hpp"
 #include "persistence/control_plane.hpp"
 #include "persistence/record_json.hpp"
 
@@ -83,9 +84,11 @@ public:
       reader_(client_message_limit), delivered_seq_(what_.after) {
     if (what_.run_id != 0)
       last_seq_[what_.run_id] = what_.after;
+    metrics::server().websocket_clients.get().inc();
   }
 
   ~websocket_session() {
+    metrics::server().websocket_clients.get().dec();
     if (subscription_ != 0)
       core_.unsubscribe_events(subscription_);
   }
@@ -279,6 +282,7 @@ private:
             && waiting->run_id == frame->run_id
             && waiting->task == frame->task) {
           waiting = frame;
+          metrics::server().frames_dropped.get().inc();
           return;
         }
       }
@@ -329,6 +333,8 @@ private:
         close_sent_ = true;
       else if (backlog_allowance_ > 0)
         --backlog_allowance_;
+      if (out.frame)
+        metrics::server().frames_sent.get().inc();
       queue_.pop_front();
     }
     in_flight_ = 0;
@@ -345,6 +351,7 @@ private:
   /// A client that falls too far behind is told so and disconnected; it
   /// reconnects with `after` and misses nothing.
   void close_too_slow() {
+    metrics::server().slow_clients_closed.get().inc();
     close_with(wire::policy_error, "client too slow; reconnect with after="
                                      + std::to_string(delivered_seq_));
   }
@@ -355,6 +362,7 @@ private:
     if (closing_ || done_)
       return;
     closing_ = true;
+    metrics::server().frames_dropped.get().inc(queue_.size() - in_flight_);
     queue_.resize(in_flight_);
     queue_.push_back(
       outgoing{nullptr, wire::close, wire::close_payload(code, reason)});

@@ -2,6 +2,7 @@
 
 #include "persistence/content_store.hpp"
 #include "persistence/crash_points.hpp"
+#include "metrics/server_metrics.hpp"
 
 #include <cstdio>
 
@@ -36,9 +37,14 @@ bool backup_into(database& source, const fs::path& file,
 bool copy_base_file(database& source, bool file_still, const fs::path& file,
                     const progress_callback& on_progress,
                     int64_t bytes_per_second) {
-  if (file_still)
-    return copy_database_file(source, file, on_progress, bytes_per_second);
-  return backup_into(source, file, on_progress, bytes_per_second);
+  bool complete
+    = file_still
+        ? copy_database_file(source, file, on_progress, bytes_per_second)
+        : backup_into(source, file, on_progress, bytes_per_second);
+  std::error_code size_error;
+  if (auto bytes = fs::file_size(file, size_error); complete && !size_error)
+    metrics::server().bytes_copied.get().inc(bytes);
+  return complete;
 }
 
 /// `file` as an SQLite URI (for ATTACH), with the characters that a URI

@@ -1,6 +1,7 @@
 #include "scheduler/scheduler_actor.hpp"
 
 #include "actors/clock.hpp"
+#include "metrics/server_metrics.hpp"
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -71,6 +72,8 @@ void fire_due(scheduler_pointer self) {
         continue; // paused, resumed, or deleted since
       auto& job = i->second;
       self->send(job.job.org, fire_atom::value, job.job.spec, planned);
+      metrics::server().firing_lateness.get().observe((now - planned)
+                                                      / 1000.0);
       // A slot missed while the server was down fires once, now; the next
       // one is computed from now, so no burst of missed slots follows.
       job.job.next_run_at = next_after(job, std::max(now, planned));

@@ -58,6 +58,13 @@ void server_process::start(const std::string& crash_at) {
     dup2(pipe_fds[1], STDOUT_FILENO);
     close(pipe_fds[0]);
     close(pipe_fds[1]);
+    if (!stderr_file_.empty()) {
+      int fd = open(stderr_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      if (fd >= 0) {
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+      }
+    }
     auto data = (data_dir_ / "var").string();
     // A benchmark can run another build of the server (a baseline) with
     // $DOWNHILL_TEST_SERVER_BINARY; tests leave it unset.

@@ -46,6 +46,13 @@ public:
   /// Waits for the process to exit by itself (a crash point); its status.
   int wait_exit();
   bool running() const { return pid_ > 0; }
+  /// From the next start() on: the server's stderr (its log) is appended
+  /// to `file`, and its `serve` flags are `extra_args`.
+  void restart_settings(std::filesystem::path file,
+                        std::vector<std::string> extra_args) {
+    stderr_file_ = std::move(file);
+    extra_args_ = std::move(extra_args);
+  }
 
 private:
   std::filesystem::path data_dir_;
@@ -57,6 +64,7 @@ private:
   uint16_t port_ = 0;
   std::string output_;
   std::vector<std::string> extra_args_;
+  std::filesystem::path stderr_file_;
 };
 
 /// What a `downhill` command that ran to its end printed, and its status.
