@@ -76,6 +76,52 @@ api_response job_page(core& c, const api_request& r, const char* name,
   return json_response(200, page.dump());
 }
 
+/// A query parameter's text; empty when it is missing or empty (either
+/// means "any", as for the paging parameters).
+const std::string& query_text(const api_request& r, const std::string& name) {
+  static const std::string none;
+  auto i = r.query.find(name);
+  return i == r.query.end() ? none : i->second;
+}
+
+/// A filter parameter naming an environment or a job: any text a job's
+/// field could hold, so at most that field's length.
+std::string query_name(const api_request& r, const std::string& name,
+                       size_t max_size) {
+  auto& text = query_text(r, name);
+  if (text.size() > max_size)
+    throw bad_request{make_error(
+      error_code::invalid_field,
+      name + " must be at most " + std::to_string(max_size) + " characters.",
+      name)};
+  return text;
+}
+
+/// The runs list's filters (`?status=&job=&name=&environment=&trigger=`),
+/// each checked; a missing or empty one matches any run.
+persistence::run_filter run_filter_of(const api_request& r) {
+  persistence::run_filter filter;
+  if (auto& status = query_text(r, "status"); !status.empty()) {
+    filter.status = persistence::run_status_from_string(status);
+    if (!filter.status)
+      throw bad_request{make_error(
+        error_code::invalid_field,
+        "status must be one of queued, running, succeeded, failed, "
+        "cancelled, interrupted.",
+        "status")};
+  }
+  filter.job_id = query_int(r, "job", 0, 1, INT64_MAX);
+  filter.name = query_name(r, "name", 200);
+  filter.environment = query_name(r, "environment", 63);
+  filter.trigger = query_text(r, "trigger");
+  if (!filter.trigger.empty() && filter.trigger != "manual"
+      && filter.trigger != "schedule")
+    throw bad_request{make_error(error_code::invalid_field,
+                                 "trigger must be manual or schedule.",
+                                 "trigger")};
+  return filter;
+}
+
 /// 404 "No <what> <id>."
 api_response not_found(const char* what, int64_t id) {
   return error_response(make_error(
@@ -119,8 +165,9 @@ api_response get_job(core& c, const api_request& r) {
 api_response list_runs(core& c, const api_request& r) {
   auto limit = query_int(r, "limit", 50, 1, 500);
   auto before = query_int(r, "before", INT64_MAX, 1, INT64_MAX);
+  auto filter = run_filter_of(r);
   auto runs = c.read_value([&](persistence::control_plane& db) {
-    return db.list_runs(r.param("org"), before, limit);
+    return db.list_runs(r.param("org"), before, limit, filter);
   });
   auto now = now_ms();
   auto page = page_json(

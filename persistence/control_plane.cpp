@@ -104,6 +104,13 @@ constexpr int64_t application_id = 0x64686370; // "dhcp"
   "r.total_errors, r.total_warnings, r.created_at, r.started_at, "            \
   "r.finished_at, r.scheduled_at"
 #define DOWNHILL_TASK_COLUMNS "t.id, t.name, t.status, t.phase, t.percent"
+// The runs list's filter on a run `r` of job `j`: ?4 status, ?5 job id,
+// ?6 job name, ?7 base or target environment, ?8 trigger; NULL for any.
+#define DOWNHILL_RUN_FILTER(r, j)                                             \
+  "(?4 IS NULL OR " #r ".status = ?4) AND (?5 IS NULL OR " #r ".job_id = "    \
+  "?5) AND (?6 IS NULL OR " #j ".name = ?6) AND (?7 IS NULL OR ?7 IN ("       \
+  #j ".base_environment, " #j ".target_environment)) AND (?8 IS NULL OR "     \
+  #r ".trigger = ?8)"
 #define DOWNHILL_JOB_COLUMNS                                                  \
   "j.id, j.org_id, j.name, j.type, j.base_environment, "                      \
   "j.target_environment, j.display_name, j.schedule, j.state, "               \
@@ -234,16 +241,21 @@ const std::vector<named_sql>& control_plane_sql() {
      "t.run_id = r.id WHERE r.id = ? AND r.org_id = ? ORDER BY t.position",
      false},
     // A page of runs and all their tasks in one query, not one more query
-    // per run. The page is the organization's ids in [its lowest, ?2): as a
-    // range on runs_by_org, read backwards, and tasks_by_run, the rows come
-    // in order with no sort and no copy of the page (a LIMIT subquery
-    // joined instead costs both: bench/persistence_bench).
+    // per run. The page is the organization's ids in [its lowest, ?2) that
+    // match the filter (?4..?8, NULL: any): as a range on runs_by_org, read
+    // backwards, and tasks_by_run, the rows come in order with no sort and
+    // no copy of the page (a LIMIT subquery joined instead costs both:
+    // bench/persistence_bench). The page's lowest id is found the same
+    // way, stopping at the ?3-th match; CROSS JOIN keeps runs the outer
+    // loop there, so it never sorts the organization's jobs' runs.
     {"list_runs_with_tasks",
      "SELECT " DOWNHILL_RUN_COLUMNS ", " DOWNHILL_TASK_COLUMNS
      " FROM runs r JOIN jobs j ON j.id = r.job_id LEFT JOIN tasks t ON "
-     "t.run_id = r.id WHERE r.org_id = ?1 AND r.id < ?2 AND r.id >= (SELECT "
-     "min(id) FROM (SELECT id FROM runs WHERE org_id = ?1 AND id < ?2 ORDER "
-     "BY id DESC LIMIT ?3)) ORDER BY r.id DESC, t.position",
+     "t.run_id = r.id WHERE r.org_id = ?1 AND r.id < ?2 AND "
+     DOWNHILL_RUN_FILTER(r, j) " AND r.id >= (SELECT min(id) FROM "
+     "(SELECT f.id FROM runs f CROSS JOIN jobs fj ON fj.id = f.job_id WHERE "
+     "f.org_id = ?1 AND f.id < ?2 AND " DOWNHILL_RUN_FILTER(f, fj)
+     " ORDER BY f.id DESC LIMIT ?3)) ORDER BY r.id DESC, t.position",
      false},
     {"list_logs",
      "SELECT seq, task, level, message, at FROM logs WHERE run_id = ? AND "
@@ -302,6 +314,7 @@ const std::vector<named_sql>& control_plane_sql() {
 
 #undef DOWNHILL_RUN_COLUMNS
 #undef DOWNHILL_TASK_COLUMNS
+#undef DOWNHILL_RUN_FILTER
 #undef DOWNHILL_JOB_COLUMNS
 
 /// A state name no table row holds (written by a newer version, or
@@ -687,9 +700,22 @@ std::optional<run_record> control_plane::get_run(const std::string& org_id,
 
 std::vector<run_record> control_plane::list_runs(const std::string& org_id,
                                                  int64_t before,
-                                                 int64_t limit) {
+                                                 int64_t limit,
+                                                 const run_filter& filter) {
   statement_use list{statements_[sql::list_runs_with_tasks]};
   list->bind(1, org_id).bind(2, before).bind(3, limit);
+  // Unbound parameters are NULL (statement_use clears them after each
+  // use): a field left unset matches any run.
+  if (filter.status)
+    list->bind(4, to_string(*filter.status));
+  if (filter.job_id != 0)
+    list->bind(5, filter.job_id);
+  if (!filter.name.empty())
+    list->bind(6, filter.name);
+  if (!filter.environment.empty())
+    list->bind(7, filter.environment);
+  if (!filter.trigger.empty())
+    list->bind(8, filter.trigger);
   return read_runs_with_tasks(*list);
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "persistence/records.hpp"
+#include "persistence/run_filter.hpp"
 #include "persistence/sqlite.hpp"
 
 #include <filesystem>
@@ -48,8 +49,11 @@ public:
   /// run is durable. If `work` throws, nothing of the batch is written.
   void write_batch(const std::function<void()>& work, bool durable);
   std::optional<run_record> get_run(const std::string& org_id, int64_t id);
+  /// One page of an organization's runs, newest first, with ids below
+  /// `before`, holding only the runs that match `filter`.
   std::vector<run_record> list_runs(const std::string& org_id, int64_t before,
-                                    int64_t limit);
+                                    int64_t limit,
+                                    const run_filter& filter = {});
   std::vector<log_record> list_logs(int64_t run_id, int64_t after,
                                     int64_t limit);
   std::optional<job_record> get_job(const std::string& org_id, int64_t id);

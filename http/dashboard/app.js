@@ -3,7 +3,7 @@
 
 const state = { token: localStorage.getItem("downhill-token") || "", org: "",
                 user: "", envs: [], socket: null, ticker: null, nav: 0,
-                runs: [], runsNext: null, editing: null, down: false };
+                runs: [], runsNext: null, runsQuery: "", editing: null, down: false };
 const $ = (sel) => document.querySelector(sel);
 const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 
@@ -236,40 +236,62 @@ async function runNow(source, report) {
 
 const pageSize = 50;
 
+// The filters are the server's (GET .../runs?status=&name=&environment=&
+// trigger=): the list holds the matching runs, newest first, and "load
+// more" pages on within them, so an older match is found too.
+function filterOf() {
+  const f = $("#filters");
+  return { status: f.status.value, name: f.job.value.trim(), environment: f.environment.value, trigger: f.trigger.value };
+}
+
+function filterQuery(f) {
+  return Object.entries(f).filter(([, v]) => v).map(([k, v]) => "&" + k + "=" + encodeURIComponent(v)).join("");
+}
+
+let runsLoads = 0;  // the newest list request: an older answer is dropped
+
 async function loadRuns() {
-  // A refresh reloads as many rows as are shown, so "load more" survives it.
+  const query = filterQuery(filterOf());
+  // New filters start from the first page; a refresh reloads as many rows
+  // as are shown, so "load more" survives it.
+  if (query !== state.runsQuery) { state.runs = []; state.runsNext = null; }
   const limit = Math.min(500, Math.max(1, Math.ceil(state.runs.length / pageSize)) * pageSize);
-  const [page] = await Promise.all([api("GET", orgPath() + "/runs?limit=" + limit), loadEnvs()]);
-  state.runs = page.runs; state.runsNext = page.next;
+  const load = ++runsLoads;
+  const [page] = await Promise.all([api("GET", orgPath() + "/runs?limit=" + limit + query), loadEnvs()]);
+  if (load !== runsLoads) return;
+  state.runs = page.runs; state.runsNext = page.next; state.runsQuery = query;
   renderRuns();
 }
 
 async function loadMoreRuns() {
   if (!state.runsNext) return;
-  const page = await api("GET", orgPath() + "/runs?limit=" + pageSize + "&before=" + encodeURIComponent(state.runsNext));
+  const query = state.runsQuery, load = runsLoads;
+  const page = await api("GET", orgPath() + "/runs?limit=" + pageSize + "&before=" + encodeURIComponent(state.runsNext) + query);
+  if (load !== runsLoads || query !== state.runsQuery) return;
   const seen = new Set(state.runs.map((r) => r.id));
   state.runs.push(...page.runs.filter((r) => !seen.has(r.id)));
   state.runsNext = page.next;
   renderRuns();
 }
 
-function filterOf() {
-  const f = $("#filters");
-  return { status: f.status.value, name: f.job.value.trim().toLowerCase(), environment: f.environment.value, trigger: f.trigger.value };
+let filterTyping = null;
+function filtersChanged(event) {
+  clearTimeout(filterTyping);
+  const reload = () => loadRuns().catch((e) => { $("#runs-message").textContent = e.message; });
+  // Typing a name waits for a pause; a choice in a list reloads at once.
+  if (event && event.target && event.target.name === "job") filterTyping = setTimeout(reload, 300);
+  else reload();
 }
 
 function renderRuns() {
-  const f = filterOf();
   const envSelect = $("#filters").environment;
+  const keep = envSelect.value;
   const names = new Set(state.envs.map((e) => e.id));
   for (const r of state.runs) { names.add(r.base_environment); names.add(r.target_environment); }
-  const keep = envSelect.value;
+  if (keep) names.add(keep);
   envSelect.replaceChildren(el("option", { value: "" }, "any"), ...[...names].sort().map((n) => el("option", { value: n }, n)));
   envSelect.value = keep;
-  const shown = state.runs.filter((r) => (!f.status || r.status === f.status)
-    && (!f.name || r.name.toLowerCase().includes(f.name))
-    && (!f.environment || r.base_environment === f.environment || r.target_environment === f.environment)
-    && (!f.trigger || r.trigger === f.trigger));
+  const shown = state.runs;
   const report = (text) => { $("#runs-message").textContent = text; };
   $("#runs").replaceChildren(...shown.map((r) => openableRow({ "data-run": r.id, "aria-label": "Run #" + r.id + ", " + r.name + ", " + r.status },
     () => (location.hash = "runs/" + r.id),
@@ -281,11 +303,12 @@ function renderRuns() {
     el("td", { class: "row-actions" }, finished(r.status)
       ? button("Re-run", "", () => runNow(r, report))
       : button("Cancel", "danger", () => cancelRun(r, report).then(() => loadRuns()))))));
-  const filtering = f.status || f.name || f.environment || f.trigger;
+  const filtering = state.runsQuery !== "";
   $("#runs-count").textContent = filtering
-    ? shown.length + " of the " + state.runs.length + " loaded runs match" + (state.runsNext ? "; load more to search older runs." : ".")
+    ? (shown.length === 0 ? "No runs match these filters."
+      : shown.length + (shown.length === 1 ? " matching run" : " matching runs") + (state.runsNext ? " shown; older matches: load more." : "."))
     : state.runs.length + " runs" + (state.runsNext ? " shown; older runs: load more." : ".");
-  $("#runs-empty").hidden = state.runs.length > 0;
+  $("#runs-empty").hidden = filtering || state.runs.length > 0;
   $("#load-more").hidden = !state.runsNext;
 }
 
@@ -777,7 +800,7 @@ $("#sign-out").addEventListener("click", signOut);
 $("#job-form").addEventListener("submit", submitJob);
 $("#job-form").addEventListener("change", updateForm);
 $("#job-form").addEventListener("input", () => { if (!$("#schedule-fields").hidden) $("#schedule-summary").textContent = scheduleSentence($("#job-form")); });
-$("#filters").addEventListener("input", renderRuns);
+$("#filters").addEventListener("input", filtersChanged);
 $("#filters").addEventListener("submit", (e) => e.preventDefault());
 $("#load-more").addEventListener("click", () => loadMoreRuns().catch((e) => { $("#runs-message").textContent = e.message; }));
 $("#run-cancel").addEventListener("click", () => {

@@ -1,6 +1,7 @@
 // Finding runs in real Chromium: "Load more" past the first page, filters by
-// status, job name, environment and trigger, and the duration and
-// created-by columns, on a desktop and a phone.
+// status, job name, environment and trigger (the server's: a filter finds a
+// run beyond the first page, and "Load more" pages on within the filtered
+// list), and the duration and created-by columns, on a desktop and a phone.
 //
 //   node runs_list_test.mjs DOWNHILL_BINARY ARTIFACT_DIR
 import { call, check, createEnvironment, launch, run, setUp, shoot, signedInPage,
@@ -16,7 +17,7 @@ run(async () => {
   // Empty environments sync in moments: enough runs for two pages.
   const started = Date.now();
   for (let i = 0; i < 56; i++) {
-    const body = { name: (i % 2 ? "Copy " : "Refresh ") + i, type: "sync_environments",
+    const body = { name: i % 2 ? "Copy" : "Refresh", type: "sync_environments",
       base_environment: i % 7 ? "main" : "staging", target_environment: i % 7 ? "staging" : "qa" };
     await waitForRun(base, token, (await call(base, token, "POST", org + "/jobs", body)).run.id);
   }
@@ -51,30 +52,57 @@ run(async () => {
     check(cells.every((c) => /^(\d+h )?(\d+m )?\d+s( \d+ms)?$/.test(c.duration)), viewport + ": every finished run shows a duration (" + cells[0].duration + ")");
     check(cells.every((c) => /(UTC|GMT)/.test(c.created)), viewport + ": every Created time names its zone (" + cells[0].created + ")");
 
-    // Filters, each against the same rule applied to the API's list.
-    const filter = async (name, value, expected, what) => {
+    // Filters, each against the same rule applied to the API's list. The
+    // list reloads from the server's first page of matches at each change.
+    const firstPage = all.slice(0, 50).map((r) => r.id);
+    const shows = async (expected, what) => {
+      const want = JSON.stringify(expected);
+      await page.waitForFunction((w) => JSON.stringify([...document.querySelectorAll("#runs tr")].map((r) => r.dataset.run)) === w,
+        want, { timeout: 10000 }).catch(() => {});
+      const shown = await rowIds(page);
+      check(JSON.stringify(shown) === want, viewport + ": " + what + " (" + shown.length + " runs)");
+    };
+    const set = async (name, value) => {
       if (name === "job") await page.fill("#filters [name=job]", value);
       else await page.selectOption("#filters [name=" + name + "]", value);
-      const shown = await rowIds(page);
-      check(shown.length > 0 && JSON.stringify(shown) === JSON.stringify(expected), viewport + ": " + what + " (" + shown.length + " runs)");
-      if (name === "job") await page.fill("#filters [name=job]", "");
-      else await page.selectOption("#filters [name=" + name + "]", "");
     };
-    await filter("job", "copy", expect((r) => r.name.startsWith("Copy")), "the job-name filter keeps only 'Copy …' runs");
-    await filter("environment", "qa", expect((r) => r.base_environment === "qa" || r.target_environment === "qa"), "the environment filter keeps runs from or into qa");
+    const filter = async (name, value, expected, what) => {
+      check(expected.length > 0, viewport + ": " + what + ": some runs match");
+      await set(name, value);
+      await shows(expected.slice(0, 50), what);
+      check((await page.textContent("#runs-count")).includes("matching run"), viewport + ": " + what + ": the count says the runs match");
+      if (expected.length > 50) {
+        check(await page.isVisible("#load-more"), viewport + ": " + what + ": Load more is offered for older matches");
+        await page.click("#load-more");
+        await shows(expected, what + ", Load more continues the filtered list");
+        check(await page.isHidden("#load-more"), viewport + ": " + what + ": Load more is gone after the last match");
+      }
+      await set(name, "");
+    };
+    await filter("job", "Copy", expect((r) => r.name === "Copy"), "the job-name filter keeps only the 'Copy' runs");
+    const intoQa = expect((r) => r.base_environment === "qa" || r.target_environment === "qa");
+    check(intoQa.some((id) => !firstPage.includes(id)), viewport + ": some runs from or into qa are older than the first page");
+    await filter("environment", "qa", intoQa, "the environment filter finds runs from or into qa, also beyond the first page");
     await filter("trigger", "schedule", expect((r) => r.trigger === "schedule"), "the trigger filter keeps the scheduled runs");
+    // The newest runs are scheduled: the manual ones page differently from
+    // the whole list, and there are more than 50 of them.
+    await filter("trigger", "manual", expect((r) => r.trigger === "manual"), "the trigger filter keeps the manual runs");
     await filter("status", "succeeded", expect((r) => r.status === "succeeded"), "the status filter keeps succeeded runs");
-    await page.selectOption("#filters [name=status]", "failed");
-    check((await rowIds(page)).length === 0 && (await page.textContent("#runs-count")).startsWith("0 of the"), viewport + ": a filter nothing matches says so");
+    await set("status", "failed");
+    await page.waitForFunction(() => document.querySelector("#runs-count").textContent === "No runs match these filters.", null, { timeout: 10000 }).catch(() => {});
+    check((await rowIds(page)).length === 0 && (await page.textContent("#runs-count")) === "No runs match these filters.", viewport + ": a filter nothing matches says so");
+    check(await page.isHidden("#runs-empty"), viewport + ": and does not say there are no runs at all");
     await page.fill("#filters [name=job]", "Refresh");
     await page.selectOption("#filters [name=status]", "succeeded");
-    await page.selectOption("#filters [name=environment]", "staging");
-    const combined = await rowIds(page);
-    check(JSON.stringify(combined) === JSON.stringify(expect((r) => r.name.startsWith("Refresh") && (r.base_environment === "staging" || r.target_environment === "staging"))),
-      viewport + ": filters combine (" + combined.length + " runs)");
+    await page.selectOption("#filters [name=environment]", "qa");
+    const combined = expect((r) => r.name === "Refresh" && r.status === "succeeded" && (r.base_environment === "qa" || r.target_environment === "qa"));
+    check(combined.length > 0 && combined.length < intoQa.length, viewport + ": the combined filters match fewer runs than one alone");
+    await shows(combined, "filters combine");
     await shoot(page, "jobs-filtered");
     for (const name of ["status", "environment"]) await page.selectOption("#filters [name=" + name + "]", "");
     await page.fill("#filters [name=job]", "");
+    await shows(firstPage, "clearing the filters shows the newest page of all runs again");
+    check((await page.textContent("#runs-count")) === "50 runs shown; older runs: load more.", viewport + ": and counts them as before");
     await shoot(page, "jobs-all-loaded");
     check(page.errors.length === 0, viewport + ": no script error on the page");
     await page.context().close();

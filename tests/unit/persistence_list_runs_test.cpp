@@ -121,6 +121,71 @@ TEST_CASE("list_runs gives each run of a page its own tasks, in order, "
                     [](auto& r) { return r.tasks.empty(); }));
 }
 
+TEST_CASE("list_runs with a filter pages through the matching runs only, "
+          "each with its tasks") {
+  scratch_dir dir;
+  control_plane db{dir.path / "cp.db", control_plane::access::writer};
+  db.insert_org({"acme", "acme", 1}, db.next_environment_key());
+  db.insert_org({"globex", "globex", 1}, db.next_environment_key());
+  int64_t reused_job = 0;
+  for (int i = 0; i < 60; ++i) {
+    new_run run;
+    run.job = once_job(i % 5 == 4 ? "globex" : "acme");
+    run.job.name = i % 3 ? "copy" : "refresh";
+    run.job.target_environment = i % 4 ? "staging" : "qa";
+    if (i % 6 == 0 && i % 5 != 4 && reused_job != 0)
+      run.job.id = reused_job;  // several runs of one job
+    run.trigger = i % 2 ? "manual" : "schedule";
+    run.created_by = "alice";
+    for (int t = 0; t < i % 3; ++t)
+      run.task_names.push_back("task " + std::to_string(t));
+    run.status = i % 7 ? run_status::queued : run_status::running;
+    auto created = db.insert_run(run, 1000 + i);
+    if (i == 0)
+      reused_job = created.job_id;
+  }
+  auto all = db.list_runs("acme", INT64_MAX, 500);
+  auto matching = [&](const run_filter& f) {
+    std::vector<run_record> result;
+    for (auto& r : all)
+      if ((!f.status || r.status == *f.status)
+          && (f.job_id == 0 || r.job_id == f.job_id)
+          && (f.name.empty() || r.name == f.name)
+          && (f.environment.empty() || r.base_environment == f.environment
+              || r.target_environment == f.environment)
+          && (f.trigger.empty() || r.trigger == f.trigger))
+        result.push_back(r);
+    return result;
+  };
+  std::vector<run_filter> filters(7);
+  filters[0].status = run_status::running;
+  filters[1].job_id = reused_job;
+  filters[2].name = "refresh";
+  filters[3].environment = "qa";
+  filters[4].trigger = "schedule";
+  filters[5].name = "copy";
+  filters[5].environment = "staging";
+  filters[5].trigger = "manual";
+  filters[6].name = "nobody";
+  for (auto& filter : filters) {
+    auto expected = as_rows(matching(filter));
+    CHECK(as_rows(db.list_runs("acme", INT64_MAX, 500, filter)) == expected);
+    // Pages of 2, each starting below the last one's lowest id.
+    std::vector<run_record> paged;
+    int64_t before = INT64_MAX;
+    for (;;) {
+      auto page = db.list_runs("acme", before, 2, filter);
+      paged.insert(paged.end(), page.begin(), page.end());
+      if (page.size() < 2)
+        break;
+      before = page.back().id;
+    }
+    CHECK(as_rows(paged) == expected);
+  }
+  CHECK(matching(filters[1]).size() > 1);
+  CHECK(matching(filters[6]).empty());
+}
+
 TEST_CASE("get_run reads the run's fields and its tasks, and no other "
           "organization's run") {
   scratch_dir dir;
