@@ -533,9 +533,10 @@ rlim_t set_open_file_limit(size_t wanted) {
 }
 
 /// The connection cap when none is given: what the descriptor limit
-/// allows after a reserve for everything else that holds descriptors (idle
-/// and busy content stores hold six each, the control plane's readers and
-/// writer three each, the log, the lock file).
+/// allows after a reserve for everything else that holds descriptors (the
+/// open content stores, at most --max-store-files (1024) of them together,
+/// the control plane's readers and writer three each, the log, the lock
+/// file).
 size_t default_max_connections(rlim_t open_files) {
   if (open_files == RLIM_INFINITY)
     return 65536;
