@@ -17,6 +17,7 @@
 // each column means and has the before/after numbers. Exits 1 if a run
 // failed, a client missed a frame or was closed, 2 on bad usage.
 
+#include "throughput/number_text.hpp"
 #include "fanout/client_fleet.hpp"
 #include "server_process.hpp"
 #include "throughput/bench_org.hpp"
@@ -58,11 +59,7 @@ constexpr int calibration_runs = 3;
 /// load stops (far beyond a healthy server's delay).
 constexpr auto drain_deadline = std::chrono::seconds(60);
 
-std::string fixed(double value, int digits) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", digits, value);
-  return text;
-}
+using downhill::bench::fixed;
 
 struct size_result {
   size_t clients = 0;

@@ -12,6 +12,7 @@
 // end. bench/README.md has the numbers. Exits 1 on any unexpected answer,
 // 2 on bad usage.
 
+#include "throughput/number_text.hpp"
 #include "server_process.hpp"
 #include "throughput/failure_log.hpp"
 #include "throughput/parallel.hpp"
@@ -47,11 +48,7 @@ struct options {
   bool quick = false;
 };
 
-std::string fixed(double value, int digits) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", digits, value);
-  return text;
-}
+using downhill::bench::fixed;
 
 /// `bytes` of text: words of a small vocabulary and numbers, separated by
 /// spaces, different for each `seed` (so each entry indexes differently).

@@ -13,6 +13,7 @@
 // empty organization costs on disk. bench/README.md says what each number
 // means. Exits 1 on any unexpected answer, 2 on bad usage.
 
+#include "throughput/number_text.hpp"
 #include "server_process.hpp"
 #include "throughput/failure_log.hpp"
 #include "throughput/parallel.hpp"
@@ -58,11 +59,7 @@ constexpr int max_clients = 32;
 
 constexpr auto run_deadline = std::chrono::seconds(120);
 
-std::string fixed(double value, int digits) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", digits, value);
-  return text;
-}
+using downhill::bench::fixed;
 
 std::string org_name(const char* prefix, size_t i) {
   char text[32];

@@ -17,6 +17,7 @@
 // bench/README.md says what each number means. Exits 1 if a request got an
 // unexpected answer or a firing is missing, 2 on bad usage.
 
+#include "throughput/number_text.hpp"
 #include "server_process.hpp"
 #include "throughput/bench_org.hpp"
 #include "throughput/failure_log.hpp"
@@ -60,11 +61,7 @@ struct options {
 /// below its limits (as in throughput_bench).
 constexpr size_t setup_threads = 32;
 
-std::string fixed(double value, int digits) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", digits, value);
-  return text;
-}
+using downhill::bench::fixed;
 
 std::string org_name(size_t i) {
   char text[32];

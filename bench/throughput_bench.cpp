@@ -15,6 +15,7 @@
 // what each number means and has the baseline. Exits 1 if any request got
 // an unexpected answer or any run did not succeed, 2 on bad usage.
 
+#include "throughput/number_text.hpp"
 #include "server_process.hpp"
 #include "throughput/bench_org.hpp"
 #include "throughput/failure_log.hpp"
@@ -58,11 +59,7 @@ struct options {
 /// then 429): set-up stays well below that.
 constexpr int max_setup_threads = 32;
 
-std::string fixed(double value, int digits) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f", digits, value);
-  return text;
-}
+using downhill::bench::fixed;
 
 std::string org_name(size_t i) {
   char text[32];
