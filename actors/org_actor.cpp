@@ -1,6 +1,7 @@
 #include "actors/org_actor.hpp"
 
 #include "actors/fault_injection.hpp"
+#include "actors/frame_text.hpp"
 #include "actors/job_records.hpp"
 #include "actors/recurring_changes.hpp"
 #include "actors/run_actor.hpp"
@@ -142,11 +143,9 @@ void publish_unstarted_end(org_pointer self, persistence::run_record run,
   auto& st = self->state;
   auto send = [&](frame_kind kind, nlohmann::json body, int64_t seq,
                   bool final) {
-    body["type"] = to_string(kind);
     self->send(st.svc->events, publish_atom::value,
                event_frame{st.org_id, run.id, kind, seq, {},
-                           std::make_shared<const std::string>(body.dump()),
-                           final});
+                           frame_text(kind, std::move(body)), final});
   };
   int64_t seq = 0;
   for (auto line : end.logs) {

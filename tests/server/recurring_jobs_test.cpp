@@ -472,6 +472,7 @@ TEST_CASE_METHOD(slow_sync_fixture, "a queued run cancelled before it "
   }
   auto stored = get_run(queued_id);
   CHECK(last["run"]["status"] == "cancelled");
+  CHECK(last.contains("sent_at"));  // made as every other frame is
   CHECK(last["run"]["finished_at"] == stored["finished_at"]);
   CHECK(last["run"]["total_logs"] == stored["total_logs"]);
   REQUIRE(last["run"]["tasks"].size() == 2);
