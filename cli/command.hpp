@@ -7,7 +7,10 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace downhill::cli {
@@ -36,6 +39,27 @@ private:
   };
   std::vector<entry> entries_;
 };
+
+/// One subcommand `name` of `parent` with its own `Options` (a struct with a
+/// `connection` member), registered with `choice`; the options live as long
+/// as `choice` holds the command. With `argument`, the command takes one
+/// required positional argument (`argument_help`) into that member.
+template <class Options>
+std::pair<CLI::App*, std::shared_ptr<Options>>
+add_command(CLI::App& parent, command_choice& choice, const std::string& name,
+            const std::string& what, int (*body)(const Options&),
+            std::string Options::*argument = nullptr,
+            const std::string& argument_name = {},
+            const std::string& argument_help = {}) {
+  auto o = std::make_shared<Options>();
+  auto command = parent.add_subcommand(name, what);
+  add_connection_flags(*command, o->connection);
+  if (argument)
+    command->add_option(argument_name, (*o).*argument, argument_help)
+      ->required();
+  choice.add(command, o->connection, [o, body] { return body(*o); });
+  return {command, o};
+}
 
 /// Runs `body`, turning every way it can end into an exit code and at most
 /// one readable line on stderr (never a library's message with a path).

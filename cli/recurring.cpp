@@ -78,17 +78,12 @@ int remove(const recurring_options& o) {
   return exit_code::ok;
 }
 
-std::pair<CLI::App*, std::shared_ptr<recurring_options>>
-add(CLI::App& recurring, command_choice& choice, const std::string& name,
-    const std::string& what, int (*body)(const recurring_options&),
-    bool takes_job) {
-  auto o = std::make_shared<recurring_options>();
-  auto command = recurring.add_subcommand(name, what);
-  add_connection_flags(*command, o->connection);
-  if (takes_job)
-    command->add_option("job", o->job, "Recurring job id")->required();
-  choice.add(command, o->connection, [o, body] { return body(*o); });
-  return {command, o};
+/// A `recurring` command that takes a job id.
+void add_job_command(CLI::App& recurring, command_choice& choice,
+                     const std::string& name, const std::string& what,
+                     int (*body)(const recurring_options&)) {
+  add_command(recurring, choice, name, what, body, &recurring_options::job,
+              "job", "Recurring job id");
 }
 
 } // namespace
@@ -119,18 +114,19 @@ void add_recurring_commands(CLI::App& app, command_choice& choice) {
   auto recurring
     = app.add_subcommand("recurring", "An organization's recurring jobs");
   recurring->require_subcommand(1);
-  auto [list_cmd, list_o] = add(*recurring, choice, "list",
-                                "Recurring jobs, newest first", list, false);
+  auto [list_cmd, list_o] = add_command(*recurring, choice, "list",
+                                        "Recurring jobs, newest first", list);
   list_cmd->add_option("--limit", list_o->limit, "Jobs per page (1-500)")
     ->capture_default_str()
     ->check(CLI::Range(1, 500));
   list_cmd->add_option("--before", list_o->before,
                        "The page after this job id (what `more:` says)");
-  add(*recurring, choice, "pause",
-      "Stop firing (a waiting run is cancelled)", pause, true);
-  add(*recurring, choice, "resume", "Fire again, from now on", resume, true);
-  add(*recurring, choice, "delete",
-      "Delete a recurring job (its runs stay listed)", remove, true);
+  add_job_command(*recurring, choice, "pause",
+                  "Stop firing (a waiting run is cancelled)", pause);
+  add_job_command(*recurring, choice, "resume", "Fire again, from now on",
+                  resume);
+  add_job_command(*recurring, choice, "delete",
+                  "Delete a recurring job (its runs stay listed)", remove);
 }
 
 } // namespace downhill::cli

@@ -128,18 +128,12 @@ int cancel(const runs_options& o) {
   return exit_code::ok;
 }
 
-/// One `runs` command with its own options (they live as long as `choice`).
-std::pair<CLI::App*, std::shared_ptr<runs_options>>
-add(CLI::App& runs, command_choice& choice, const std::string& name,
-    const std::string& what, int (*body)(const runs_options&),
-    bool takes_run) {
-  auto o = std::make_shared<runs_options>();
-  auto command = runs.add_subcommand(name, what);
-  add_connection_flags(*command, o->connection);
-  if (takes_run)
-    command->add_option("run", o->run, "Run id")->required();
-  choice.add(command, o->connection, [o, body] { return body(*o); });
-  return {command, o};
+/// A `runs` command that takes a run id.
+void add_run_command(CLI::App& runs, command_choice& choice,
+                     const std::string& name, const std::string& what,
+                     int (*body)(const runs_options&)) {
+  add_command(runs, choice, name, what, body, &runs_options::run, "run",
+              "Run id");
 }
 
 } // namespace
@@ -147,25 +141,26 @@ add(CLI::App& runs, command_choice& choice, const std::string& name,
 void add_runs_commands(CLI::App& app, command_choice& choice) {
   auto runs = app.add_subcommand("runs", "An organization's runs");
   runs->require_subcommand(1);
-  auto [list_cmd, list_o] =
-    add(*runs, choice, "list", "Runs, newest first", list, false);
+  auto [list_cmd, list_o]
+    = add_command(*runs, choice, "list", "Runs, newest first", list);
   list_cmd->add_option("--limit", list_o->limit, "Runs per page (1-500)")
     ->capture_default_str()
     ->check(CLI::Range(1, 500));
   list_cmd->add_option("--before", list_o->before,
                        "The page after this run id (what `more:` says)");
-  add(*runs, choice, "show", "A run's summary and tasks", show, true);
-  auto [logs_cmd, logs_o] =
-    add(*runs, choice, "logs", "A run's log lines", logs, true);
+  add_run_command(*runs, choice, "show", "A run's summary and tasks", show);
+  auto [logs_cmd, logs_o] = add_command(*runs, choice, "logs",
+                                        "A run's log lines", logs,
+                                        &runs_options::run, "run", "Run id");
   logs_cmd->add_flag("-f,--follow", logs_o->follow,
                      "Go on printing lines until the run ends");
   logs_cmd->add_option("--after", logs_o->after,
                        "Only the lines after this number");
-  add(*runs, choice, "watch",
-      "Re-attach to a run: its bars and log lines until it ends", watch,
-      true);
-  add(*runs, choice, "cancel", "Cancel a running or queued run", cancel,
-      true);
+  add_run_command(*runs, choice, "watch",
+                  "Re-attach to a run: its bars and log lines until it ends",
+                  watch);
+  add_run_command(*runs, choice, "cancel", "Cancel a running or queued run",
+                  cancel);
 }
 
 } // namespace downhill::cli
