@@ -175,8 +175,8 @@ TEST_CASE_METHOD(hub_fixture, "after a run's final frame the hub keeps "
 }
 
 TEST_CASE_METHOD(hub_fixture, "frames published within one batch window "
-                              "are handed out together at its end, in order; "
-                              "a subscriber joining mid-batch gets each "
+                              "are handed out together at its end, in order, "
+                              "and a subscriber joining mid-batch gets each "
                               "frame once") {
   auto early = subscribe("acme", 0);
   auto run_one = subscribe("acme", 1);
