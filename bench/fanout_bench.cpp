@@ -105,6 +105,7 @@ struct size_result {
   double server_cpu_pct = 0;    // of one core
   double server_us_per_delivery = 0;
   double bench_cpu_pct = 0;
+  double bench_us_per_delivery = 0;
 };
 
 /// Frames per run on the org stream, from a few runs before the load.
@@ -189,6 +190,9 @@ void check_tallies(const std::vector<client_tally>& tallies, bool all_ended,
       e.lines = std::max({e.lines, run.distinct, run.total_logs});
       e.ended = e.ended || run.final;
     }
+  if (!all_ended)
+    r.runs = std::count_if(expected.begin(), expected.end(),
+                           [](auto& run) { return run.second.ended; });
   for (auto& t : tallies) {
     int64_t missed = 0;
     for (auto& [run_id, e] : expected) {
@@ -278,12 +282,17 @@ size_result measure_on(const stream_target& to, size_t clients,
     most = std::max(most, t.frames);
     all += t.frames;
   }
-  r.published_per_s = static_cast<double>(most) / r.load_s;
+  // Without load of our own the frames kept coming until the stream was
+  // quiet: per second of the whole window.
+  r.published_per_s
+    = static_cast<double>(most) / (o.no_load ? r.wall_s : r.load_s);
   r.deliveries_per_s = static_cast<double>(all) / r.wall_s;
   // The ratio that survives a noisy machine: what a delivery costs.
   r.server_us_per_delivery
     = all > 0 ? reading.server_cpu_ms * 1000.0 / static_cast<double>(all)
               : 0;
+  r.bench_us_per_delivery
+    = all > 0 ? reading.bench_cpu_ms * 1000.0 / static_cast<double>(all) : 0;
   r.delay = summarize(fleet.delays_ms());
   if (r.runs == 0 && !o.no_load)
     failures.add(std::to_string(clients) + " clients: no run completed");
@@ -341,20 +350,20 @@ std::vector<size_result> measure_elsewhere(const options& o,
 }
 
 void print_table(const std::vector<size_result>& results) {
-  std::printf("%7s %5s %11s %12s %8s %8s %8s %7s %13s %10s %11s %9s\n",
+  std::printf("%7s %5s %11s %12s %8s %8s %8s %7s %13s %10s %11s %9s %9s\n",
               "clients", "runs", "published/s", "deliveries/s", "p50 ms",
               "p99 ms", "max ms", "tail s", "missed/client", "server CPU",
-              "us/delivery", "bench CPU");
+              "us/delivery", "bench CPU", "bench us");
   for (auto& r : results) {
     auto cpu = r.server_cpu_known ? fixed(r.server_cpu_pct, 0) + "%" : "-";
     auto per = r.server_cpu_known ? fixed(r.server_us_per_delivery, 2) : "-";
     std::printf("%7zu %5lld %11.0f %12.0f %8.1f %8.1f %8.1f %7.1f %13lld "
-                "%10s %11s %8.0f%%\n",
+                "%10s %11s %8.0f%% %9.2f\n",
                 r.clients, static_cast<long long>(r.runs), r.published_per_s,
                 r.deliveries_per_s, r.delay.p50_ms, r.delay.p99_ms,
                 r.delay.max_ms, r.wall_s - r.load_s,
                 static_cast<long long>(r.missed_max), cpu.c_str(),
-                per.c_str(), r.bench_cpu_pct);
+                per.c_str(), r.bench_cpu_pct, r.bench_us_per_delivery);
   }
   std::fflush(stdout);
 }
