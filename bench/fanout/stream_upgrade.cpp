@@ -2,8 +2,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
-#include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -34,24 +35,17 @@ opened_stream failed(int fd, std::string error) {
 opened_stream open_stream(const std::string& host, uint16_t port,
                           const std::string& target, const std::string& token,
                           std::chrono::milliseconds timeout) {
-  sockaddr_storage address{};
-  socklen_t length = 0;
-  int family = AF_INET;
-  if (auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
-      inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    length = sizeof(sockaddr_in);
-  } else if (auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
-             inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    length = sizeof(sockaddr_in6);
-    family = AF_INET6;
-  } else {
-    return failed(-1, "not an IP address: " + host);
-  }
-  int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(),
+                             &hints, &found);
+      rc != 0)
+    return failed(-1, "resolving " + host + ": " + ::gai_strerror(rc));
+  std::unique_ptr<addrinfo, void (*)(addrinfo*)> addresses{found,
+                                                           ::freeaddrinfo};
+  int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return failed(fd, system_error("socket"));
   timeval tv{};
@@ -61,7 +55,7 @@ opened_stream open_stream(const std::string& host, uint16_t port,
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), length) != 0)
+  if (::connect(fd, found->ai_addr, found->ai_addrlen) != 0)
     return failed(fd, system_error("connect"));
 
   // The key is the RFC's sample nonce: the bench checks the status, and

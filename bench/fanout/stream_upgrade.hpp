@@ -16,7 +16,7 @@ struct opened_stream {
   std::string error;     // empty if it opened
 };
 
-/// Connects to host:port (an IPv4 or IPv6 address), sends the upgrade of
+/// Connects to host:port (the first address it resolves to), sends the upgrade of
 /// `target` with `Authorization: Bearer token` and reads the answer; any
 /// status but 101 is an error (saying the status line). Each step is
 /// bounded by `timeout`.
