@@ -17,9 +17,14 @@ struct scanned_frame {
   int64_t total_logs = 0;  // run frames: the run's log lines so far
 };
 
-/// Reads a frame's kind, send time, run and log number. Run frames (a few
-/// per run) are parsed in full for their status and total_logs.
+/// Reads a frame's send time and, for log and progress frames, its kind,
+/// run and log number, without a JSON parse; any other frame is `other`.
 scanned_frame scan_frame(std::string_view text);
+
+/// A frame scan_frame left as `other`, parsed in full: a run frame's run,
+/// status and total_logs (a few per run; every client gets the same
+/// bytes, so a reader parses each once and remembers it).
+void read_run_frame(std::string_view text, scanned_frame& f);
 
 /// Unix microseconds of "YYYY-MM-DDTHH:MM:SS.uuuuuuZ"; -1 for any other
 /// shape.

@@ -70,6 +70,12 @@ bench_org bench_org::set_up(const client::endpoint& server,
   return org;
 }
 
+bench_org bench_org::existing(const client::endpoint& server,
+                              const std::string& name,
+                              const std::string& token) {
+  return bench_org{server, name, token};
+}
+
 sync_timing bench_org::sync_once() const {
   return submit_and_follow({{"name", "Sync main into child"},
                             {"type", "sync_environments"},

@@ -29,6 +29,11 @@ public:
                           const std::string& admin_token,
                           const std::string& name);
 
+  /// An organization set up before (by set_up, or by hand the same way:
+  /// `main` and `child`), used with its user's token.
+  static bench_org existing(const client::endpoint& server,
+                            const std::string& name, const std::string& token);
+
   /// Submits one sync main -> child and waits for the run to end. Throws
   /// unless the POST answered 201 and the run succeeded in time.
   sync_timing sync_once() const;
