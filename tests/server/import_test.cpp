@@ -129,6 +129,15 @@ TEST_CASE_METHOD(import_fixture, "a bad line answers 400 with its number and "
   CHECK(all_entries("main").empty());
   CHECK(alice.get(env_path("main") + "/search?q=kept").data()["hits"].empty());
   CHECK(import("nowhere", good).status == 404);
+
+  std::string too_many;
+  for (int i = 0; i <= 10000; ++i)
+    too_many += line_of("n" + std::to_string(i), "N", "");
+  auto r = import("main", too_many);
+  CHECK(r.status == 400);
+  CHECK(r.data()["error"].value("field", "") == "entries");
+  CHECK(r.data()["error"]["line"] == 10001);
+  CHECK(all_entries("main").empty());
 }
 
 TEST_CASE_METHOD(import_fixture, "an import beyond its 16 MiB limit answers "
