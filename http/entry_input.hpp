@@ -6,8 +6,6 @@
 #include "http/api_types.hpp"
 #include "persistence/content_store.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -19,10 +17,11 @@ namespace downhill::http {
 /// (invalid_field, field `id`) otherwise.
 const std::string& checked_entry_id(const std::string& id);
 
-/// The entry `body` describes (content_type, locale, title, body, fields),
-/// with `id`; bad_request (invalid_field) for the first bad field.
+/// The entry a request body describes (a JSON object of content_type,
+/// locale, title, body, fields), with `id`; bad_request (invalid_json, or
+/// invalid_field for the first bad field) otherwise.
 persistence::entry_input entry_from(const std::string& id,
-                                    const nlohmann::json& body);
+                                    std::string_view body);
 
 /// A bad line of an import: the error its entry would get from PUT, and
 /// the line's number (from 1).

@@ -69,7 +69,7 @@ api_response entry_not_found(const std::string& id) {
 
 api_response put_entry(core& c, const api_request& r) {
   auto id = valid_entry_id(r);
-  auto in = entry_from(id, parse_object(r.body));
+  auto in = entry_from(id, r.body);
   auto now = format_time(now_ms());
   return on_content(c, r, [&](content_store& store) {
     return json_response(200, entry_json(store.put_entry(in, now)).dump());
