@@ -16,6 +16,7 @@ api_response delete_environment(core& c, const api_request& r);
 
 // handlers_content.cpp
 api_response put_entry(core& c, const api_request& r);
+api_response import_entries(core& c, const api_request& r);
 api_response get_entry(core& c, const api_request& r);
 api_response list_entries(core& c, const api_request& r);
 api_response delete_entry(core& c, const api_request& r);

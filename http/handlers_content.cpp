@@ -1,6 +1,7 @@
 #include "http/handlers.hpp"
 
 #include "actors/clock.hpp"
+#include "http/entry_input.hpp"
 #include "http/json_views.hpp"
 #include "http/request_parsing.hpp"
 #include "persistence/content_store.hpp"
@@ -25,20 +26,8 @@ api_response on_content(core& c, const api_request& r, F work) {
   return response;
 }
 
-std::string valid_entry_id(const api_request& r) {
-  auto& id = r.param("id");
-  bool ok = !id.empty() && id.size() <= 128;
-  for (char ch : id)
-    ok = ok
-         && ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
-             || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'
-             || ch == '.');
-  if (!ok)
-    throw bad_request{make_error(error_code::invalid_field,
-                                 "An entry id is 1-128 characters of letters, "
-                                 "digits, '-', '_' and '.'.",
-                                 "id")};
-  return id;
+const std::string& valid_entry_id(const api_request& r) {
+  return checked_entry_id(r.param("id"));
 }
 
 persistence::unsynced_kind kind_of(const api_request& r) {
@@ -56,6 +45,21 @@ persistence::unsynced_kind kind_of(const api_request& r) {
 /// stay cheap and one tenant cannot grow its stores without bound.
 constexpr int64_t max_items_per_kind = 1000;
 
+/// The most entries one import may hold: with the route's body limit, it
+/// bounds the memory and the transaction of one request.
+constexpr size_t max_import_entries = 10000;
+
+/// The error of a bad import line, with the line's number beside the code.
+api_response line_error(const bad_import_line& bad) {
+  auto error = bad.error;
+  error.message = "Line " + std::to_string(bad.line) + ": " + error.message;
+  auto answer = error_response(error);
+  auto body = json::parse(answer.body);
+  body["error"]["line"] = bad.line;
+  answer.body = body.dump();
+  return answer;
+}
+
 api_response entry_not_found(const std::string& id) {
   return error_response(
     make_error(error_code::not_found, "No entry '" + id + "'."));
@@ -65,22 +69,24 @@ api_response entry_not_found(const std::string& id) {
 
 api_response put_entry(core& c, const api_request& r) {
   auto id = valid_entry_id(r);
-  auto body = parse_object(r.body);
-  persistence::entry_input in;
-  in.id = id;
-  in.content_type = required_string(body, "content_type", 64);
-  in.locale = optional_string(body, "locale", 35, "en");
-  in.title = required_string(body, "title", 1000);
-  in.body = optional_string(body, "body", 512 * 1024);
-  if (auto fields = body.find("fields"); fields != body.end()) {
-    if (!fields->is_object())
-      throw bad_request{make_error(error_code::invalid_field,
-                                   "fields must be a JSON object.", "fields")};
-    in.fields_json = fields->dump();
-  }
+  auto in = entry_from(id, r.body);
   auto now = format_time(now_ms());
   return on_content(c, r, [&](content_store& store) {
     return json_response(200, entry_json(store.put_entry(in, now)).dump());
+  });
+}
+
+api_response import_entries(core& c, const api_request& r) {
+  std::vector<persistence::entry_input> entries;
+  try {
+    entries = entries_from_lines(r.body, max_import_entries);
+  } catch (const bad_import_line& bad) {
+    return line_error(bad);
+  }
+  auto now = format_time(now_ms());
+  return on_content(c, r, [&](content_store& store) {
+    store.import_entries(entries, now);
+    return json_response(200, json{{"imported", entries.size()}}.dump());
   });
 }
 

@@ -57,6 +57,11 @@ void add_api_routes(router& r, size_t entry_body_limit) {
   add("PUT", env + "/entries/{id}", access::organization, put_entry,
       entry_body_limit);
   add("GET", env + "/entries/{id}", access::organization, get_entry);
+  // Half of an organization's body budget (server_options): an import
+  // leaves room for its other writes.
+  constexpr size_t import_body_limit = 16 * 1024 * 1024;
+  add("POST", env + "/entries/import", access::organization, import_entries,
+      import_body_limit);
   add("DELETE", env + "/entries/{id}", access::organization, delete_entry);
   add("GET", env + "/entries/{id}/versions", access::organization,
       list_versions);

@@ -374,57 +374,84 @@ content_store::content_store(const std::filesystem::path& dir)
     index_statements_(opened(index_, index_stamp), index_sql(), false) {
 }
 
-entry_record content_store::put_entry(const entry_input& in,
-                                      const std::string& now) {
+int64_t content_store::write_entry(const entry_input& in,
+                                   const std::string& now) {
   using sql = content_sql_name;
   auto& statements = content_statements_;
   int64_t version = 0;
   {
+    statement_use next{statements[sql::next_version]};
+    next->bind(1, in.id);
+    next->step();
+    version = next->int_column(0);
+  }
+  {
+    statement_use put{statements[sql::put_entry]};
+    put->bind(1, in.id).bind(2, in.content_type).bind(3, in.locale);
+    put->bind(4, in.title).bind(5, in.body).bind(6, in.fields_json);
+    put->bind(7, version).bind(8, now).run();
+  }
+  {
+    statement_use add{statements[sql::add_version]};
+    add->bind(1, in.id).bind(2, version).bind(3, in.title).bind(4, now).run();
+  }
+  {
+    statement_use type{statements[sql::add_content_type]};
+    type->bind(1, in.content_type).run();
+  }
+  {
+    statement_use locale{statements[sql::add_locale]};
+    locale->bind(1, in.locale).run();
+  }
+  return version;
+}
+
+void content_store::index_entry(const entry_input& in) {
+  {
+    statement_use del{index_statements_[index_sql_name::delete_document]};
+    del->bind(1, in.id).run();
+  }
+  {
+    statement_use add{index_statements_[index_sql_name::add_document]};
+    add->bind(1, in.id).bind(2, in.title).bind(3, in.body).run();
+  }
+  {
+    statement_use map{index_statements_[index_sql_name::map_document]};
+    map->bind(1, in.id).bind(2, index_.last_insert_rowid()).run();
+  }
+}
+
+entry_record content_store::put_entry(const entry_input& in,
+                                      const std::string& now) {
+  int64_t version = 0;
+  {
     transaction tx{content_};
-    {
-      statement_use next{statements[sql::next_version]};
-      next->bind(1, in.id);
-      next->step();
-      version = next->int_column(0);
-    }
-    {
-      statement_use put{statements[sql::put_entry]};
-      put->bind(1, in.id).bind(2, in.content_type).bind(3, in.locale);
-      put->bind(4, in.title).bind(5, in.body).bind(6, in.fields_json);
-      put->bind(7, version).bind(8, now).run();
-    }
-    {
-      statement_use add{statements[sql::add_version]};
-      add->bind(1, in.id).bind(2, version).bind(3, in.title).bind(4, now).run();
-    }
-    {
-      statement_use type{statements[sql::add_content_type]};
-      type->bind(1, in.content_type).run();
-    }
-    {
-      statement_use locale{statements[sql::add_locale]};
-      locale->bind(1, in.locale).run();
-    }
+    version = write_entry(in, now);
     tx.commit();
   }
   {
     transaction tx{index_};
-    {
-      statement_use del{index_statements_[index_sql_name::delete_document]};
-      del->bind(1, in.id).run();
-    }
-    {
-      statement_use add{index_statements_[index_sql_name::add_document]};
-      add->bind(1, in.id).bind(2, in.title).bind(3, in.body).run();
-    }
-    {
-      statement_use map{index_statements_[index_sql_name::map_document]};
-      map->bind(1, in.id).bind(2, index_.last_insert_rowid()).run();
-    }
+    index_entry(in);
     tx.commit();
   }
   return entry_record{in.id,    in.content_type, in.locale, in.title,
                       in.body,  in.fields_json,  version,   now};
+}
+
+void content_store::import_entries(const std::vector<entry_input>& entries,
+                                   const std::string& now) {
+  // One transaction per file: one WAL commit (and one FTS5 segment flush)
+  // for the whole batch instead of one per entry.
+  {
+    transaction tx{content_};
+    for (auto& in : entries)
+      write_entry(in, now);
+    tx.commit();
+  }
+  transaction tx{index_};
+  for (auto& in : entries)
+    index_entry(in);
+  tx.commit();
 }
 
 std::optional<entry_record> content_store::get_entry(const std::string& id) {

@@ -75,6 +75,11 @@ public:
   explicit content_store(const std::filesystem::path& generation_dir);
 
   entry_record put_entry(const entry_input& input, const std::string& now);
+  /// Writes every entry as put_entry would (a version each, content types
+  /// and locales registered; a repeated id is written again), in one
+  /// transaction on the content database and one on the search index.
+  void import_entries(const std::vector<entry_input>& entries,
+                      const std::string& now);
   std::optional<entry_record> get_entry(const std::string& id);
   std::vector<entry_record> list_entries(const std::string& after,
                                          int64_t limit);
@@ -100,6 +105,13 @@ public:
   int64_t entry_count();
 
 private:
+  /// One entry's rows in the content database, inside the caller's
+  /// transaction; answers its new version.
+  int64_t write_entry(const entry_input& input, const std::string& now);
+  /// One entry's document in the search index, replacing its old one,
+  /// inside the caller's transaction.
+  void index_entry(const entry_input& input);
+
   database content_;
   database index_;
   // After the connections: finalized before they close.

@@ -106,6 +106,9 @@ json sample(const std::string& method, const std::string& path,
 std::string example_body(const json& op) {
   if (!op.contains("requestBody"))
     return "";
+  auto& content = op["requestBody"]["content"];
+  if (content.contains("application/x-ndjson"))  // the entry import
+    return content["application/x-ndjson"]["example"].get<std::string>();
   auto& media = op["requestBody"]["content"]["application/json"];
   if (media.contains("example"))
     return media["example"].dump();
