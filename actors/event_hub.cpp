@@ -3,51 +3,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include <set>
-
 namespace downhill {
-
-namespace {
-
-/// A batch is handed out at once when it reaches this many frames, so
-/// that it stays bounded whatever the publishers' pace.
-constexpr size_t batch_limit = 1024;
-
-/// Hands the pending frames to the subscribers they concern: each one
-/// its frames in publication order, all in one go (one wake-up each).
-void hand_out(event_hub_state& st) {
-  auto deliver = [&](uint64_t id) {
-    auto& sub = st.subscribers.at(id);
-    size_t from = 0;
-    if (auto j = st.joined_mid_batch.find(id); j != st.joined_mid_batch.end())
-      from = j->second;
-    for (size_t i = from; i < st.pending.size(); ++i) {
-      auto& frame = st.pending[i];
-      if (sub.run_id == 0 ? frame->org_id == sub.org_id
-                          : frame->run_id == sub.run_id)
-        sub.deliver(frame);
-    }
-  };
-  // Each interested subscriber once: the batch's organizations and runs.
-  std::set<std::string> orgs;
-  std::set<int64_t> runs;
-  for (auto& frame : st.pending) {
-    // Subscribers never block the hub: their sinks only hand the frames
-    // to the session's inbox.
-    if (orgs.insert(frame->org_id).second)
-      if (auto i = st.by_org.find(frame->org_id); i != st.by_org.end())
-        for (auto id : i->second)
-          deliver(id);
-    if (runs.insert(frame->run_id).second)
-      if (auto i = st.by_run.find(frame->run_id); i != st.by_run.end())
-        for (auto id : i->second)
-          deliver(id);
-  }
-  st.pending.clear();
-  st.joined_mid_batch.clear();
-}
-
-} // namespace
 
 event_hub_actor::behavior_type
 event_hub(event_hub_actor::stateful_pointer<event_hub_state> self) {
@@ -70,17 +26,19 @@ event_hub(event_hub_actor::stateful_pointer<event_hub_state> self) {
         backlog.summary = frame;
         break;
       }
+      // Subscribers never block the hub: their sinks only hand the frame
+      // to the session's inbox.
+      if (auto i = st.by_org.find(frame->org_id); i != st.by_org.end())
+        for (auto id : i->second)
+          st.subscribers.at(id).deliver(frame);
+      if (auto i = st.by_run.find(frame->run_id); i != st.by_run.end())
+        for (auto id : i->second)
+          st.subscribers.at(id).deliver(frame);
       // The final frame is sent once everything of the run is durable:
       // a later subscriber reads it all from the database.
       if (frame->final)
         st.active_runs.erase(frame->run_id);
-      if (st.pending.empty())
-        self->delayed_send(self, event_batch_window, flush_atom::value);
-      st.pending.push_back(std::move(frame));
-      if (st.pending.size() >= batch_limit)
-        hand_out(st);  // the timer's flush finds a newer batch, or none
     },
-    [=](flush_atom) { hand_out(self->state); },
     [=](subscribe_atom, subscription& sub) {
       auto& st = self->state;
       auto id = sub.id;
@@ -106,8 +64,6 @@ event_hub(event_hub_actor::stateful_pointer<event_hub_state> self) {
             i != st.active_runs.end())
           replay(i->second, sub.after);
       }
-      if (!st.pending.empty())
-        st.joined_mid_batch.emplace(id, st.pending.size());
       st.subscribers.emplace(id, std::move(sub));
     },
     [=](unsubscribe_atom, uint64_t id) {
@@ -128,7 +84,6 @@ event_hub(event_hub_actor::stateful_pointer<event_hub_state> self) {
           st.by_run.erase(sub.run_id);
       }
       st.subscribers.erase(i);
-      st.joined_mid_batch.erase(id);
     },
   };
 }

@@ -91,9 +91,7 @@ using event_hub_actor = caf::typed_actor<
   // latest summary, its log lines after `after`, and its latest progress.
   caf::reacts_to<subscribe_atom, subscription>,
   // Stop delivering to a session (it closed).
-  caf::reacts_to<unsubscribe_atom, uint64_t>,
-  // Internal: hand out the frames published in the last batch window.
-  caf::reacts_to<flush_atom>>;
+  caf::reacts_to<unsubscribe_atom, uint64_t>>;
 
 /// What the scheduler fires at: an organization (or a benchmark's sink).
 using fire_target = caf::typed_actor<

@@ -82,26 +82,13 @@ struct hub_fixture : deterministic_actors {
     return got;
   }
 
-  /// Publishes frames, each handled and handed out (its batch window
-  /// over) before the next is sent.
+  /// Publishes frames, each handled before the next is sent.
   void publish(std::initializer_list<event_frame> frames) {
     for (auto& f : frames) {
       caf::anon_send(hub, publish_atom::value, f);
       run();
-      advance(batch_window);
     }
   }
-
-  /// Publishes frames within one batch window: handled, not handed out.
-  void publish_in_batch(std::initializer_list<event_frame> frames) {
-    for (auto& f : frames) {
-      caf::anon_send(hub, publish_atom::value, f);
-      run();
-    }
-  }
-
-  const std::chrono::milliseconds batch_window
-    = std::chrono::ceil<std::chrono::milliseconds>(event_batch_window);
 
   event_hub_actor hub;
   uint64_t last_id = 0;
@@ -174,36 +161,6 @@ TEST_CASE_METHOD(hub_fixture, "after a run's final frame the hub keeps "
   CHECK(*subscribe("acme", 0) == labels{"r2 log 1"});
 }
 
-TEST_CASE_METHOD(hub_fixture, "frames published within one batch window "
-                              "are handed out together at its end, in order, "
-                              "and a subscriber joining mid-batch gets each "
-                              "frame once") {
-  auto early = subscribe("acme", 0);
-  auto run_one = subscribe("acme", 1);
-  publish_in_batch({summary("acme", 1, "running"), log_line("acme", 1, 1),
-                    log_line("acme", 2, 1)});
-  // Handled, not handed out yet.
-  CHECK(early->empty());
-  CHECK(run_one->empty());
-  // Joins now: its backlog has the frames so far, the batch the rest.
-  auto late = subscribe("acme", 0);
-  CHECK(*late == labels{"r1 run running", "r1 log 1", "r2 log 1"});
-  publish_in_batch({log_line("acme", 1, 2),
-                    summary("acme", 2, "succeeded", true)});
-  advance(batch_window);
-  CHECK(*early
-        == labels{"r1 run running", "r1 log 1", "r2 log 1", "r1 log 2",
-                  "r2 run succeeded"});
-  CHECK(*run_one == labels{"r1 run running", "r1 log 1", "r1 log 2"});
-  CHECK(*late
-        == labels{"r1 run running", "r1 log 1", "r2 log 1", "r1 log 2",
-                  "r2 run succeeded"});
-  // The next frame opens a new batch.
-  publish({log_line("acme", 1, 3)});
-  CHECK(early->back() == "r1 log 3");
-  CHECK(late->back() == "r1 log 3");
-}
-
 TEST_CASE_METHOD(hub_fixture, "a subscriber that never drains holds back "
                               "neither the hub nor the other subscribers") {
   // The stalled session's sink only appends, as a session's sink posts to
@@ -218,14 +175,12 @@ TEST_CASE_METHOD(hub_fixture, "a subscriber that never drains holds back "
       // (no request, no acknowledgement) before the next frame...
       CHECK(run() == 1);
       ++published;
-      // ... and the reader has the frame as soon as its batch window ends.
-      advance(batch_window);
+      // ... and the reader has the frame as soon as the hub handled it.
       CHECK(reader->size() == published);
     }
     caf::anon_send(hub, publish_atom::value,
                    summary("acme", run_id, "succeeded", true));
     CHECK(run() == 1);
-    advance(batch_window);
     ++published;
   }
   CHECK(reader->size() == published);
