@@ -196,6 +196,8 @@ using scheduler_actor = caf::typed_actor<
   // An organization's actor was replaced: fire its jobs at the new one.
   caf::reacts_to<register_atom, std::string, fire_target>,
   // Internal: fire what is due (a timer, with the timer's number).
-  caf::reacts_to<tick_atom, uint64_t>>;
+  caf::reacts_to<tick_atom, uint64_t>,
+  // Hold many recurring jobs at once (every stored one, at start-up).
+  caf::reacts_to<register_atom, std::vector<recurring_job>>>;
 
 } // namespace downhill
