@@ -17,6 +17,8 @@ const recovery_report& core::recovery() const {
 }
 
 void core::shutdown(std::chrono::seconds timeout) {
+  // Before listing them: an actor started after the list closes at once.
+  impl_->closing = true;
   auto orgs = impl_->all_orgs();
   caf::scoped_actor self{impl_->system};
   for (auto& org : orgs)

@@ -17,9 +17,7 @@ core::create_org(const std::string& name) {
   if (result.error)
     return result;
   result.value = std::move(created.value.main_environment);
-  org_snapshot snapshot;
-  snapshot.environments.push_back(result.value);
-  impl_->start_org(name, std::move(snapshot));
+  impl_->add_org(name);  // its actor starts at first use
   return result;
 }
 
@@ -42,7 +40,7 @@ outcome<std::string> core::create_user(const std::string& org_id,
 }
 
 bool core::org_exists(const std::string& org_id) const {
-  return impl_->find_org(org_id).has_value();
+  return impl_->knows_org(org_id);
 }
 
 std::optional<identity> core::find_user(const std::string& token) const {

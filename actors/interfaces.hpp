@@ -93,7 +93,8 @@ using event_hub_actor = caf::typed_actor<
   // Stop delivering to a session (it closed).
   caf::reacts_to<unsubscribe_atom, uint64_t>>;
 
-/// What the scheduler fires at: an organization (or a benchmark's sink).
+/// What the scheduler fires at: an organization, the activator that starts
+/// one's actor first (org_activator.hpp), or a benchmark's sink.
 using fire_target = caf::typed_actor<
   // A recurring job is due (planned for the given ms since the epoch): start
   // its run now, or queue it behind the active job; if a run of the same
@@ -196,6 +197,8 @@ using scheduler_actor = caf::typed_actor<
   // An organization's actor was replaced: fire its jobs at the new one.
   caf::reacts_to<register_atom, std::string, fire_target>,
   // Internal: fire what is due (a timer, with the timer's number).
-  caf::reacts_to<tick_atom, uint64_t>>;
+  caf::reacts_to<tick_atom, uint64_t>,
+  // Hold many recurring jobs at once (every stored one, at start-up).
+  caf::reacts_to<register_atom, std::vector<recurring_job>>>;
 
 } // namespace downhill

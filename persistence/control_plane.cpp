@@ -158,7 +158,10 @@ constexpr int64_t application_id = 0x64686370; // "dhcp"
   X(list_jobs_page)                                                           \
   X(list_recurring_jobs_page)                                                 \
   X(list_unfinished_run_ids)                                                  \
-  X(list_creating_environments)
+  X(list_creating_environments)                                               \
+  X(list_org_environments)                                                    \
+  X(list_org_recurring_job_ids)                                               \
+  X(last_environment_key)
 
 DOWNHILL_STATEMENT_NAMES(sql, control_plane_statement_names,
                          DOWNHILL_CONTROL_PLANE_STATEMENTS)
@@ -305,6 +308,16 @@ const std::vector<named_sql>& control_plane_sql() {
      false},
     {"list_creating_environments",
      "SELECT key FROM environments WHERE status = 'creating'", false},
+    {"list_org_environments",
+     "SELECT key, org_id, id, display_name, coalesce(parent, ''), status, "
+     "generation, created_at FROM environments WHERE org_id = ? ORDER BY key",
+     false},
+    {"list_org_recurring_job_ids",
+     "SELECT id FROM jobs WHERE org_id = ? AND state IN ('active', 'paused') "
+     "ORDER BY id",
+     false},
+    {"last_environment_key",
+     "SELECT value FROM counters WHERE name = 'environment_key'", false},
   };
   static_assert(rows_match_names(rows, control_plane_statement_names),
                 "one row per name of sql, in its order");
@@ -388,6 +401,13 @@ job_record read_job(statement& s) {
   j.last_skipped_at = s.int_column(15);
   j.last_skip_reason = s.text_column(16);
   return j;
+}
+
+environment_record read_environment(statement& s) {
+  return {s.int_column(0),  s.text_column(1),
+          s.text_column(2), s.text_column(3),
+          s.text_column(4), read_environment_status(s, 5),
+          s.int_column(6),  s.int_column(7)};
 }
 
 run_record read_run(statement& s) {
@@ -545,12 +565,23 @@ std::vector<environment_record> control_plane::list_environments() {
   statement_use list{statements_[sql::list_environments]};
   std::vector<environment_record> result;
   while (list->step())
-    result.push_back({list->int_column(0), list->text_column(1),
-                      list->text_column(2), list->text_column(3),
-                      list->text_column(4),
-                      read_environment_status(*list, 5),
-                      list->int_column(6), list->int_column(7)});
+    result.push_back(read_environment(*list));
   return result;
+}
+
+std::vector<environment_record>
+control_plane::list_environments(const std::string& org_id) {
+  statement_use list{statements_[sql::list_org_environments]};
+  list->bind(1, org_id);
+  std::vector<environment_record> result;
+  while (list->step())
+    result.push_back(read_environment(*list));
+  return result;
+}
+
+int64_t control_plane::last_environment_key() {
+  statement_use last{statements_[sql::last_environment_key]};
+  return last->step() ? last->int_column(0) : 0;
 }
 
 void control_plane::delete_environment(int64_t key) {
@@ -783,6 +814,16 @@ std::vector<job_record> control_plane::list_recurring_jobs() {
   std::vector<job_record> result;
   while (list->step())
     result.push_back(read_job(*list));
+  return result;
+}
+
+std::vector<int64_t>
+control_plane::list_recurring_job_ids(const std::string& org_id) {
+  statement_use list{statements_[sql::list_org_recurring_job_ids]};
+  list->bind(1, org_id);
+  std::vector<int64_t> result;
+  while (list->step())
+    result.push_back(list->int_column(0));
   return result;
 }
 

@@ -36,6 +36,11 @@ public:
 
   // -- environments ---------------------------------------------------------
   std::vector<environment_record> list_environments();
+  /// One organization's environments (what its actor is built from).
+  std::vector<environment_record> list_environments(const std::string& org_id);
+  /// The highest environment key handed out so far: a directory with a
+  /// higher key belongs to an environment created since.
+  int64_t last_environment_key();
   void delete_environment(int64_t key);
 
   // -- jobs, runs, logs -----------------------------------------------------
@@ -72,6 +77,8 @@ public:
   void record_skipped_firing(const skipped_firing& skip);
   /// Every active or paused recurring job of every organization.
   std::vector<job_record> list_recurring_jobs();
+  /// One organization's active or paused recurring jobs, their ids only.
+  std::vector<int64_t> list_recurring_job_ids(const std::string& org_id);
 
   // -- recovery -------------------------------------------------------------
   /// Marks every run that was running or queued as interrupted, with an

@@ -167,6 +167,13 @@ recurring_scheduler(scheduler_pointer self, control_plane_writer_actor writer,
       fire_due(self);
       arm(self);
     },
+    [=](register_atom, std::vector<recurring_job>& jobs) {
+      for (auto& job : jobs) {
+        auto& entry = self->state.jobs[job.spec.job_id];
+        entry.job = std::move(job);
+        enqueue(self, entry);
+      }
+    },
   };
 }
 

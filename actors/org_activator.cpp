@@ -1,0 +1,31 @@
+#include "actors/org_activator.hpp"
+
+#include "actors/server_log.hpp"
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+namespace downhill {
+
+fire_target::behavior_type org_activator(
+  fire_target::stateful_pointer<org_activator_state> self,
+  activate_org_fn activate, std::map<int64_t, std::string> job_orgs) {
+  self->state.activate = std::move(activate);
+  self->state.job_orgs = std::move(job_orgs);
+  return {
+    [=](fire_atom, job_spec& spec, int64_t planned) {
+      auto& st = self->state;
+      auto i = st.job_orgs.find(spec.job_id);
+      if (i == st.job_orgs.end()) {
+        log_line(log_level::error, "recurring job "
+                                     + std::to_string(spec.job_id)
+                                     + " fired with no organization known");
+        return;
+      }
+      if (auto org = st.activate(i->second))
+        self->send(*org, fire_atom::value, std::move(spec), planned);
+    },
+  };
+}
+
+} // namespace downhill
