@@ -10,6 +10,14 @@
 
 namespace downhill {
 
+namespace {
+
+/// How long a worker stays once no run holds the pool (it also delays the
+/// actor system's end at shutdown by at most this).
+constexpr auto idle_linger = std::chrono::milliseconds(100);
+
+} // namespace
+
 struct blocking_pool::shared {
   struct lane_state {
     std::deque<job> queue;
@@ -48,8 +56,17 @@ struct blocking_pool::shared {
         lock.lock();
         continue;
       }
-      if (users == 0)
-        break;
+      if (users == 0) {
+        // A moment's grace before stopping: at light load one
+        // organization's next run starts right after its last ended.
+        ++l.idle;
+        bool timed_out
+          = l.wake.wait_for(lock, idle_linger) == std::cv_status::timeout;
+        --l.idle;
+        if (timed_out && l.queue.empty() && users == 0)
+          break;
+        continue;
+      }
       ++l.idle;
       l.wake.wait(lock);
       --l.idle;

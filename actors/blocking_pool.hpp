@@ -22,8 +22,8 @@ namespace downhill {
 /// org actor's answer), and the actor system's destructor waits for the
 /// workers, so no job ever outlives the system. Workers are started when
 /// jobs queue up (never more than the lane's limit) and stop once no run
-/// holds a `user` and their queue is empty: an idle server has no worker,
-/// and a stopping server's last run lets them go.
+/// has held a `user` for 100 ms and their queue is empty: an idle server
+/// has no worker, and a stopping server's last run lets them go.
 class blocking_pool {
 public:
   enum class lane { copies = 0, steps = 1 };

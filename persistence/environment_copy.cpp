@@ -167,8 +167,23 @@ constexpr const char* target_kinds[]
 
 void keep_target_unsynced_kinds(database& new_content,
                                 const fs::path& target_dir) {
+  // The caller holds the target's guard exclusively: nobody opens the
+  // target meanwhile. With no -wal beside it, no connection has it open
+  // (the last close checkpoints and removes the WAL), so the file alone is
+  // the whole database and is read immutable: no -wal and -shm created and
+  // removed again for this one read. A -wal present means a content store
+  // holds the target open: attached as usual, through its WAL.
+  auto target_file = target_dir / content_file_name;
+  std::error_code ec;
+  bool file_is_all = !fs::exists(target_dir / (std::string{content_file_name}
+                                               + "-wal"),
+                                 ec)
+                     && !ec;
   auto attach = new_content.prepare("ATTACH DATABASE ? AS target");
-  attach.bind(1, (target_dir / content_file_name).string()).run();
+  attach
+    .bind(1, file_is_all ? file_uri(target_file, "immutable=1")
+                         : target_file.string())
+    .run();
   new_content.exec("BEGIN");
   for (auto table : target_kinds) {
     std::string name = table;

@@ -179,3 +179,26 @@ TEST_CASE("a run cancelled while its tasks wait for a copy worker ends "
   CHECK(next["status"] == "succeeded");
   CHECK(f.all_entries("staging").size() == 16);
 }
+
+TEST_CASE("a target not opened since its last sync keeps its own webhooks "
+          "through the next sync (read without its WAL)") {
+  org_fixture f;
+  f.put_entry("main", "one", "One", "first");
+  f.create_environment("main", "staging");
+  REQUIRE(f.alice.post(f.env_path("staging") + "/webhooks",
+                       {{"name", "staging-hook"}})
+            .status
+          == 201);
+  // The first sync reads the target while its store is open (a -wal beside
+  // it); the second reads the generation the first built, which nothing
+  // has opened since.
+  REQUIRE(f.sync_and_wait("main", "staging")["status"] == "succeeded");
+  f.put_entry("main", "two", "Two", "second");
+  REQUIRE(f.sync_and_wait("main", "staging")["status"] == "succeeded");
+
+  auto hooks = f.alice.get(f.env_path("staging") + "/webhooks");
+  REQUIRE(hooks.status == 200);
+  REQUIRE(hooks.data()["webhooks"].size() == 1);
+  CHECK(hooks.data()["webhooks"][0]["name"] == "staging-hook");
+  CHECK(f.all_entries("staging").size() == 2);
+}
