@@ -255,8 +255,11 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
     st.pending.started_at = st.info.started_at = now_ms();
   }
   st.pool_user = st.plan.svc->blocking.enter();
+  // The base's files through the content-store pool's connections: a base
+  // synced from again and again stays open between runs.
   auto snapshot = std::make_shared<persistence::base_snapshot>(
-    st.plan.base_dir(), st.plan.svc->guards.get(st.plan.base_key));
+    st.plan.base_dir(), st.plan.svc->guards.get(st.plan.base_key),
+    st.plan.svc->stores, st.plan.base_key, st.plan.base_generation);
   for (int32_t i = 0; i < 2; ++i) {
     task_inputs in{i, snapshot, st.plan.new_dir(), st.cancel,
                    st.plan.svc->copy_bytes_per_second};

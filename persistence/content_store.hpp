@@ -99,6 +99,11 @@ public:
 
   int64_t entry_count();
 
+  /// The two connections, for a run's snapshot of this environment as a
+  /// base (environment_copy.hpp), which uses each from one thread.
+  database& content_database() { return content_; }
+  database& index_database() { return index_; }
+
 private:
   database content_;
   database index_;

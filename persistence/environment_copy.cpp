@@ -64,8 +64,11 @@ std::string file_uri(const fs::path& file, const char* query) {
   return uri + "?" + query;
 }
 
-void begin_read(database& db) {
+/// Begins a read transaction on `db`; counts it in `begun` as soon as it is
+/// open.
+void begin_read(database& db, int& begun) {
   db.exec("BEGIN");
+  ++begun;
   // A read transaction starts at its first read; this fixes the snapshot.
   db.exec("SELECT count(*) FROM sqlite_schema");
 }
@@ -77,6 +80,26 @@ base_snapshot::base_snapshot(fs::path generation_dir,
   : dir_(std::move(generation_dir)), guard_(std::move(guard)) {
 }
 
+base_snapshot::base_snapshot(fs::path generation_dir,
+                             std::shared_ptr<environment_guard> guard,
+                             content_store_pool& stores, int64_t key,
+                             int64_t generation)
+  : dir_(std::move(generation_dir)), guard_(std::move(guard)),
+    stores_(&stores), key_(key), generation_(generation) {
+}
+
+base_snapshot::~base_snapshot() {
+  // A lent store goes back to the pool as it came: no transaction open.
+  database* reading[] = {content_, index_};
+  for (int i = 0; i < reading_; ++i)
+    try {
+      reading[i]->exec("COMMIT");
+    } catch (const std::exception&) {
+      // The store is given back all the same; its next user's BEGIN fails
+      // and says so rather than reading this snapshot's old data.
+    }
+}
+
 void base_snapshot::open() {
   {
     std::lock_guard<std::mutex> lock{open_mutex_};
@@ -85,21 +108,32 @@ void base_snapshot::open() {
     if (!opened_) {
       try {
         std::unique_lock<std::shared_mutex> exclusive{guard_->mutex};
-        content_ = std::make_unique<database>(dir_ / content_file_name,
-                                              database::mode::read_write);
-        index_ = std::make_unique<database>(dir_ / index_file_name,
-                                            database::mode::read_write);
-        // A copy of a file that is not the base's store would spread it
-        // to the target: the run fails here instead, naming the file.
-        check_content_stamp(*content_);
-        upgrade_index(*index_);  // an index of layout 1 is copied as 2
-        check_index_stamp(*index_);
+        if (stores_) {
+          // The store checked both stamps (and upgraded the index) when it
+          // was opened.
+          lease_.reset(new content_store_pool::lease(
+            stores_->open(key_, generation_, dir_)));
+          content_ = &(*lease_)->content_database();
+          index_ = &(*lease_)->index_database();
+        } else {
+          own_content_ = std::make_unique<database>(
+            dir_ / content_file_name, database::mode::read_write);
+          own_index_ = std::make_unique<database>(dir_ / index_file_name,
+                                                  database::mode::read_write);
+          content_ = own_content_.get();
+          index_ = own_index_.get();
+          // A copy of a file that is not the base's store would spread it
+          // to the target: the run fails here instead, naming the file.
+          check_content_stamp(*content_);
+          upgrade_index(*index_);  // an index of layout 1 is copied as 2
+          check_index_stamp(*index_);
+        }
         // No content write runs while the guard is held exclusively, so
         // nothing reaches the emptied WALs before the reads begin.
         files_still_ = checkpoint_to_empty_wal(*content_)
                        && checkpoint_to_empty_wal(*index_);
-        begin_read(*content_);
-        begin_read(*index_);
+        begin_read(*content_, reading_);
+        begin_read(*index_, reading_);
         opened_ = true;
       } catch (...) {
         open_failure_ = std::current_exception();

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -201,4 +203,18 @@ TEST_CASE("a target not opened since its last sync keeps its own webhooks "
   REQUIRE(hooks.data()["webhooks"].size() == 1);
   CHECK(hooks.data()["webhooks"][0]["name"] == "staging-hook");
   CHECK(f.all_entries("staging").size() == 2);
+}
+
+TEST_CASE("a pool of no threads is refused before the data directory is "
+          "touched") {
+  auto var = fs::temp_directory_path()
+             / ("downhill-pool-refused-" + std::to_string(::getpid()));
+  for (auto flag : {"--copy-threads", "--step-threads"}) {
+    auto r = run_downhill({"serve", "--data-dir", var.string(), "--listen",
+                           "127.0.0.1:0", flag, "0"});
+    INFO(flag << ": " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find(flag) != std::string::npos);
+    CHECK_FALSE(fs::exists(var));
+  }
 }
