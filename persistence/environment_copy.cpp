@@ -108,11 +108,11 @@ void base_snapshot::open() {
     if (!opened_) {
       try {
         std::unique_lock<std::shared_mutex> exclusive{guard_->mutex};
-        if (stores_) {
+        if (stores_)
+          lease_ = stores_->try_open(key_, generation_, dir_);
+        if (lease_) {
           // The store checked both stamps (and upgraded the index) when it
           // was opened.
-          lease_.reset(new content_store_pool::lease(
-            stores_->open(key_, generation_, dir_)));
           content_ = &(*lease_)->content_database();
           index_ = &(*lease_)->index_database();
         } else {

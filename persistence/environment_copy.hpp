@@ -36,7 +36,9 @@ public:
   /// Borrows the connections of a store of `stores` (the base is `key` at
   /// `generation`): no open, no schema read, no -wal and -shm made for the
   /// run when the store is open already. The store goes back to the pool
-  /// when the snapshot is destroyed, its read transactions ended.
+  /// when the snapshot is destroyed, its read transactions ended. When
+  /// every store the pool's bound allows is lent, it opens connections of
+  /// its own rather than wait.
   base_snapshot(std::filesystem::path generation_dir,
                 std::shared_ptr<environment_guard> guard,
                 content_store_pool& stores, int64_t key, int64_t generation);

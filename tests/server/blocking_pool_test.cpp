@@ -218,3 +218,36 @@ TEST_CASE("a pool of no threads is refused before the data directory is "
     CHECK_FALSE(fs::exists(var));
   }
 }
+
+TEST_CASE("with one copy thread and room for one open store, syncs of "
+          "several organizations at once all succeed") {
+  // Each run borrows its base's store for its two copies; with one store
+  // allowed, a run that waited for the store while holding the only copy
+  // thread would wait for a run that needs that thread. Runs open their
+  // base themselves instead of waiting.
+  org_fixture f({"--copy-threads", "1", "--max-store-files", "7"});
+  constexpr int orgs = 4;
+  std::vector<std::unique_ptr<tenant>> tenants;
+  for (int i = 0; i < orgs; ++i)
+    tenants.push_back(
+      std::make_unique<tenant>(f, "narrow-" + std::to_string(i)));
+  std::mutex mutex;
+  std::vector<std::string> outcomes;
+  std::vector<std::thread> clients;
+  auto started = std::chrono::steady_clock::now();
+  for (auto& t : tenants)
+    clients.emplace_back([&, t = t.get()] {
+      for (int i = 0; i < 3; ++i) {
+        auto status = t->sync();
+        std::lock_guard<std::mutex> lock{mutex};
+        outcomes.push_back(status);
+      }
+    });
+  for (auto& c : clients)
+    c.join();
+  for (auto& status : outcomes)
+    CHECK(status == "succeeded");
+  CHECK(outcomes.size() == orgs * 3);
+  // Far below the store pool's one-minute wait.
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
+}
