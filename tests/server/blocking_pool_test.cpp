@@ -113,11 +113,12 @@ TEST_CASE("runs of many organizations at once use at most the pool's "
                  "--copy-rate-limit", "2M"});
   constexpr int orgs = 8;
   constexpr int syncs_each = 2;
+  // Before any run: no worker yet.
+  auto idle_threads = threads_of(f.server.pid());
   std::vector<std::unique_ptr<tenant>> tenants;
   for (int i = 0; i < orgs; ++i)
     tenants.push_back(std::make_unique<tenant>(f, "pool-" + std::to_string(i)));
-  // Idle again after the set-up's creates: the workers are gone.
-  auto idle_threads = threads_of(f.server.pid());
+  // Idle again after the set-up's creates: their workers are gone.
   REQUIRE(wait_for_threads_at_most(f.server.pid(), idle_threads));
 
   std::atomic<bool> done{false};
