@@ -151,9 +151,11 @@ TEST_CASE("runs of many organizations at once use at most the pool's "
   for (auto& failure : failures)
     UNSCOPED_INFO(failure);
   INFO("threads idle " << idle_threads << ", at most " << most.load());
-  // 2 copy workers and 2 step workers; without the bound 8 runs in flight
-  // hold 2 task threads each.
-  CHECK(most.load() <= idle_threads + 4);
+  // 2 copy workers and 2 step workers, plus 2 for a worker that has left
+  // its lane but whose thread is still ending while its successor starts;
+  // without the bound (measured with 64 per lane) 8 runs in flight held 24
+  // threads more than idle.
+  CHECK(most.load() <= idle_threads + 6);
   CHECK(wait_for_threads_at_most(f.server.pid(), idle_threads));
 }
 
