@@ -42,6 +42,11 @@ public:
     /// Descriptors all open content stores together may hold
     /// (--max-store-files; see content_store_pool.hpp).
     size_t max_store_files = 1024;
+    /// Threads for the runs' copies and for their commit and discard
+    /// steps (--copy-threads, --step-threads; 0: from the core count, see
+    /// blocking_pool.hpp).
+    size_t copy_threads = 0;
+    size_t step_threads = 0;
   };
 
   explicit core(const options& opts);

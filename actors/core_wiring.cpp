@@ -47,6 +47,8 @@ core::impl::impl(const options& opts)
     system(idle_without_polling(config)) {
   svc->copy_bytes_per_second = opts.copy_bytes_per_second;
   svc->stores.limit_files(opts.max_store_files);
+  svc->blocking.set_threads(blocking_pool::lane::copies, opts.copy_threads);
+  svc->blocking.set_threads(blocking_pool::lane::steps, opts.step_threads);
   auto file = data_dir / "control-plane.db";
   auto db = std::make_shared<persistence::control_plane>(
     file, persistence::control_plane::access::writer);

@@ -1,5 +1,6 @@
-// The blocking parts of an environment job, each run by a detached actor
-// so that no SQLite call ever runs on CAF's cooperative threads.
+// The blocking parts of an environment job, each run on a worker of the
+// blocking pool (actors/blocking_pool.hpp, a detached actor) so that no
+// SQLite call ever runs on CAF's cooperative threads.
 #pragma once
 
 #include "actors/run_plan.hpp"

@@ -134,6 +134,14 @@ void end_run(run_pointer self, run_status status) {
   report_end(self);
 }
 
+/// Runs a blocking step of this run on the server's pool (its threads are
+/// detached actors; see blocking_pool.hpp).
+void submit_step(run_pointer self, blocking_pool::lane lane,
+                 blocking_pool::job work) {
+  self->state.plan.svc->blocking.submit(self->home_system(), lane,
+                                        std::move(work));
+}
+
 void start_commit(run_pointer self) {
   auto& st = self->state;
   st.committing = true;
@@ -145,7 +153,13 @@ void start_commit(run_pointer self) {
   final_progress.environment_key = st.plan.target_key;
   final_progress.switch_generation = st.plan.new_generation;
   final_progress.mark_environment_ready = st.plan.creates_environment;
-  self->spawn(commit_run, run_actor{self}, st.plan, std::move(final_progress));
+  submit_step(self, blocking_pool::lane::steps,
+              [run = run_actor{self}, plan = st.plan,
+               final_progress = std::move(final_progress)](
+                caf::blocking_actor* worker) mutable {
+                commit_run(worker, run, std::move(plan),
+                           std::move(final_progress));
+              });
 }
 
 void on_task_done(run_pointer self, const task_outcome& outcome) {
@@ -172,7 +186,11 @@ void on_task_done(run_pointer self, const task_outcome& outcome) {
   if (!st.failed && !st.cancel_requested)
     start_commit(self);
   else
-    self->spawn(discard_run, run_actor{self}, st.plan);
+    submit_step(self, blocking_pool::lane::steps,
+                [run = run_actor{self}, plan = st.plan](
+                  caf::blocking_actor* worker) mutable {
+                  discard_run(worker, run, std::move(plan));
+                });
 }
 
 /// The commit step is done. A success is complete: the org actor committed
@@ -236,15 +254,21 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
     st.pending.status = run_status::running;
     st.pending.started_at = st.info.started_at = now_ms();
   }
+  st.pool_user = st.plan.svc->blocking.enter();
+  // The base's files through the content-store pool's connections: a base
+  // synced from again and again stays open between runs.
   auto snapshot = std::make_shared<persistence::base_snapshot>(
-    st.plan.base_dir(), st.plan.svc->guards.get(st.plan.base_key));
+    st.plan.base_dir(), st.plan.svc->guards.get(st.plan.base_key),
+    st.plan.svc->stores, st.plan.base_key, st.plan.base_generation);
   for (int32_t i = 0; i < 2; ++i) {
     task_inputs in{i, snapshot, st.plan.new_dir(), st.cancel,
                    st.plan.svc->copy_bytes_per_second};
-    if (i == database_task)
-      self->spawn(sync_database_task, run_actor{self}, std::move(in));
-    else
-      self->spawn(sync_index_task, run_actor{self}, std::move(in));
+    auto task = i == database_task ? sync_database_task : sync_index_task;
+    submit_step(self, blocking_pool::lane::copies,
+                [task, run = run_actor{self},
+                 in = std::move(in)](caf::blocking_actor* worker) mutable {
+                  task(worker, run, std::move(in));
+                });
   }
   self->send(self, tick_atom::value);
   publish_summary(self);

@@ -31,6 +31,8 @@ struct run_state {
   int64_t next_seq = 1;
   persistence::run_progress pending;  // not yet sent to the writer
   persistence::run_record info;       // the summary live subscribers see
+  /// Keeps the blocking pool's workers while this run may need them.
+  blocking_pool::user pool_user;
 };
 
 /// Drives one run: starts its two tasks, relays their reports into log lines,

@@ -2,6 +2,7 @@
 // live on disk, their switch guards, and the control-plane writer.
 #pragma once
 
+#include "actors/blocking_pool.hpp"
 #include "actors/clock.hpp"
 #include "actors/generation_numbers.hpp"
 #include "actors/interfaces.hpp"
@@ -29,6 +30,9 @@ struct services {
   generation_numbers generations;
   /// Pace of every environment copy; 0 for no limit (--copy-rate-limit).
   int64_t copy_bytes_per_second = 0;
+  /// The threads of the runs' blocking steps (--copy-threads,
+  /// --step-threads).
+  blocking_pool blocking;
 };
 
 using services_ptr = std::shared_ptr<services>;

@@ -8,6 +8,11 @@ namespace downhill {
 
 void sync_database_task(caf::blocking_actor* self, run_actor run,
                         task_inputs in) {
+  if (in.cancel->load()) {
+    // Cancelled while it waited for a worker: nothing to copy.
+    report_end(self, run, in, false);
+    return;
+  }
   try {
     auto report = report_progress(self, run, in, "clone");
     bool complete = persistence::copy_content(

@@ -7,6 +7,11 @@ namespace downhill {
 
 void sync_index_task(caf::blocking_actor* self, run_actor run,
                      task_inputs in) {
+  if (in.cancel->load()) {
+    // Cancelled while it waited for a worker: nothing to copy.
+    report_end(self, run, in, false);
+    return;
+  }
   try {
     auto snapshot_file = in.new_dir / persistence::index_snapshot_file_name;
     bool complete = persistence::create_index_snapshot(

@@ -13,26 +13,30 @@ namespace downhill {
 
 /// The shortest time between two progress reports of a phase. A copy
 /// reports each percent; a report is a frame to every dashboard, a log line
-/// each ten percent and a control-plane write, so a copy that is over in a
-/// few milliseconds reports its start and its end, and a long one still
-/// moves in steps of about 1% (1% of a copy is at least 20 ms whenever the
-/// copy takes two seconds or more).
+/// each ten percent and a control-plane write, so a phase that is over
+/// within this time reports only its end (100%), and a long one reports
+/// its 0% once this time has passed, then moves in steps of about 1% (1%
+/// of a copy is at least 20 ms whenever the copy takes two seconds or
+/// more).
 inline constexpr auto min_progress_interval = std::chrono::milliseconds(20);
 
-/// A progress callback for the persistence copies: reports the phase's
-/// start, its end and the percents between them at most every
-/// min_progress_interval to the run, and stops the copy (returns false)
-/// once the run is cancelled.
+/// A progress callback for the persistence copies: reports the phase's end
+/// and the percents before it at most every min_progress_interval (counted
+/// from the phase's first call) to the run, and stops the copy (returns
+/// false) once the run is cancelled.
 inline auto report_progress(caf::blocking_actor* self, const run_actor& run,
                             const task_inputs& in, const char* phase) {
   using clock = std::chrono::steady_clock;
   return [self, run, &in, phase, last = clock::time_point{},
-          reported = false](int percent) mutable {
+          started = false](int percent) mutable {
     if (in.cancel->load())
       return false;
     auto now = clock::now();
-    if (!reported || percent >= 100 || now - last >= min_progress_interval) {
-      reported = true;
+    if (!started) {
+      started = true;
+      last = now;
+    }
+    if (percent >= 100 || now - last >= min_progress_interval) {
       last = now;
       self->send(run, progress_atom::value,
                  progress_update{in.index, phase, percent});

@@ -50,6 +50,8 @@ struct serve_flags {
   std::string admin_token_file;
   int64_t copy_bytes_per_second = 0;  // 0: no limit
   size_t max_store_files = 1024;      // descriptors of open content stores
+  size_t copy_threads = 0;            // 0: from the core count
+  size_t step_threads = 0;            // 0: from the core count
   std::string log_format = "text";
   std::string log_level = "info";
   downhill::http::server_options network;  // connection limits
@@ -105,6 +107,8 @@ int serve(const serve_flags& flags) {
   core_options.data_dir = flags.data_dir;
   core_options.copy_bytes_per_second = flags.copy_bytes_per_second;
   core_options.max_store_files = flags.max_store_files;
+  core_options.copy_threads = flags.copy_threads;
+  core_options.step_threads = flags.step_threads;
   // Checked before the data directory is touched: a refused token leaves
   // no trace.
   auto given = downhill::cli::operator_admin_token(
@@ -234,6 +238,18 @@ int main(int argc, char** argv) {
     ->envname("DOWNHILL_MAX_STORE_FILES")
     ->capture_default_str()
     ->check(CLI::Range(size_t{7}, size_t{1} << 24));
+  serve_cmd
+    ->add_option("--copy-threads", flags.copy_threads,
+                 "Threads copying environments for runs, all organizations "
+                 "together (default: 2 per core, at least 2)")
+    ->envname("DOWNHILL_COPY_THREADS")
+    ->check(CLI::Range(size_t{1}, size_t{4096}));
+  serve_cmd
+    ->add_option("--step-threads", flags.step_threads,
+                 "Threads for runs' commit and discard steps (default: 8 "
+                 "per core, at least 8)")
+    ->envname("DOWNHILL_STEP_THREADS")
+    ->check(CLI::Range(size_t{1}, size_t{4096}));
   auto admin_cmd
     = app.add_subcommand("admin-token", "Manage the stored admin token");
   admin_cmd->require_subcommand(1);

@@ -104,6 +104,11 @@ public:
 
   int64_t entry_count();
 
+  /// The two connections, for a run's snapshot of this environment as a
+  /// base (environment_copy.hpp), which uses each from one thread.
+  database& content_database() { return content_; }
+  database& index_database() { return index_; }
+
 private:
   /// One entry's rows in the content database, inside the caller's
   /// transaction; answers its new version.

@@ -81,6 +81,41 @@ content_store_pool::open(int64_t key, int64_t generation,
   }
 }
 
+std::unique_ptr<content_store_pool::lease>
+content_store_pool::try_open(int64_t key, int64_t generation,
+                             const std::filesystem::path& dir) {
+  stores closing;  // the idle store whose slot this open takes over
+  {
+    std::lock_guard<std::mutex> lock{mutex_};
+    auto i = idle_.find({key, generation});
+    if (i != idle_.end()) {
+      auto store = std::move(i->second.open.back());
+      i->second.open.pop_back();
+      --idle_count_;
+      if (i->second.open.empty())
+        idle_.erase(i);
+      return std::make_unique<lease>(*this, key, generation,
+                                     std::move(store));
+    }
+    if (open_ < max_open_)
+      ++open_;
+    else if (idle_count_ > 0)
+      take_least_recent(closing);
+    else
+      return nullptr;
+  }
+  closing.clear();
+  try {
+    return std::make_unique<lease>(*this, key, generation,
+                                   std::make_unique<content_store>(dir));
+  } catch (...) {
+    std::lock_guard<std::mutex> lock{mutex_};
+    --open_;
+    returned_.notify_one();
+    throw;
+  }
+}
+
 void content_store_pool::give_back(int64_t key, int64_t generation,
                                    std::unique_ptr<content_store> store) {
   if (!store)

@@ -66,6 +66,13 @@ public:
   lease open(int64_t key, int64_t generation,
              const std::filesystem::path& dir);
 
+  /// As open, but never waits: null when every store the bound allows is
+  /// lent. For a run's copies (environment_copy.hpp), which hold a thread
+  /// of a bounded pool and must not wait for a store that another run
+  /// keeps until it gets a thread.
+  std::unique_ptr<lease> try_open(int64_t key, int64_t generation,
+                                  const std::filesystem::path& dir);
+
   /// Closes the idle stores of `key` (its generation changed or it was
   /// deleted). Called with the environment's guard held exclusively, so no
   /// lease of it is out.

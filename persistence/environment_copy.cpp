@@ -64,8 +64,11 @@ std::string file_uri(const fs::path& file, const char* query) {
   return uri + "?" + query;
 }
 
-void begin_read(database& db) {
+/// Begins a read transaction on `db`; counts it in `begun` as soon as it is
+/// open.
+void begin_read(database& db, int& begun) {
   db.exec("BEGIN");
+  ++begun;
   // A read transaction starts at its first read; this fixes the snapshot.
   db.exec("SELECT count(*) FROM sqlite_schema");
 }
@@ -77,6 +80,26 @@ base_snapshot::base_snapshot(fs::path generation_dir,
   : dir_(std::move(generation_dir)), guard_(std::move(guard)) {
 }
 
+base_snapshot::base_snapshot(fs::path generation_dir,
+                             std::shared_ptr<environment_guard> guard,
+                             content_store_pool& stores, int64_t key,
+                             int64_t generation)
+  : dir_(std::move(generation_dir)), guard_(std::move(guard)),
+    stores_(&stores), key_(key), generation_(generation) {
+}
+
+base_snapshot::~base_snapshot() {
+  // A lent store goes back to the pool as it came: no transaction open.
+  database* reading[] = {content_, index_};
+  for (int i = 0; i < reading_; ++i)
+    try {
+      reading[i]->exec("COMMIT");
+    } catch (const std::exception&) {
+      // The store is given back all the same; its next user's BEGIN fails
+      // and says so rather than reading this snapshot's old data.
+    }
+}
+
 void base_snapshot::open() {
   {
     std::lock_guard<std::mutex> lock{open_mutex_};
@@ -85,21 +108,32 @@ void base_snapshot::open() {
     if (!opened_) {
       try {
         std::unique_lock<std::shared_mutex> exclusive{guard_->mutex};
-        content_ = std::make_unique<database>(dir_ / content_file_name,
-                                              database::mode::read_write);
-        index_ = std::make_unique<database>(dir_ / index_file_name,
-                                            database::mode::read_write);
-        // A copy of a file that is not the base's store would spread it
-        // to the target: the run fails here instead, naming the file.
-        check_content_stamp(*content_);
-        upgrade_index(*index_);  // an index of layout 1 is copied as 2
-        check_index_stamp(*index_);
+        if (stores_)
+          lease_ = stores_->try_open(key_, generation_, dir_);
+        if (lease_) {
+          // The store checked both stamps (and upgraded the index) when it
+          // was opened.
+          content_ = &(*lease_)->content_database();
+          index_ = &(*lease_)->index_database();
+        } else {
+          own_content_ = std::make_unique<database>(
+            dir_ / content_file_name, database::mode::read_write);
+          own_index_ = std::make_unique<database>(dir_ / index_file_name,
+                                                  database::mode::read_write);
+          content_ = own_content_.get();
+          index_ = own_index_.get();
+          // A copy of a file that is not the base's store would spread it
+          // to the target: the run fails here instead, naming the file.
+          check_content_stamp(*content_);
+          upgrade_index(*index_);  // an index of layout 1 is copied as 2
+          check_index_stamp(*index_);
+        }
         // No content write runs while the guard is held exclusively, so
         // nothing reaches the emptied WALs before the reads begin.
         files_still_ = checkpoint_to_empty_wal(*content_)
                        && checkpoint_to_empty_wal(*index_);
-        begin_read(*content_);
-        begin_read(*index_);
+        begin_read(*content_, reading_);
+        begin_read(*index_, reading_);
         opened_ = true;
       } catch (...) {
         open_failure_ = std::current_exception();
@@ -167,8 +201,23 @@ constexpr const char* target_kinds[]
 
 void keep_target_unsynced_kinds(database& new_content,
                                 const fs::path& target_dir) {
+  // The caller holds the target's guard exclusively: nobody opens the
+  // target meanwhile. With no -wal beside it, no connection has it open
+  // (the last close checkpoints and removes the WAL), so the file alone is
+  // the whole database and is read immutable: no -wal and -shm created and
+  // removed again for this one read. A -wal present means a content store
+  // holds the target open: attached as usual, through its WAL.
+  auto target_file = target_dir / content_file_name;
+  std::error_code ec;
+  bool file_is_all = !fs::exists(target_dir / (std::string{content_file_name}
+                                               + "-wal"),
+                                 ec)
+                     && !ec;
   auto attach = new_content.prepare("ATTACH DATABASE ? AS target");
-  attach.bind(1, (target_dir / content_file_name).string()).run();
+  attach
+    .bind(1, file_is_all ? file_uri(target_file, "immutable=1")
+                         : target_file.string())
+    .run();
   new_content.exec("BEGIN");
   for (auto table : target_kinds) {
     std::string name = table;

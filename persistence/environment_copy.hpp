@@ -4,6 +4,7 @@
 // the new generation directory, which the caller removes.
 #pragma once
 
+#include "persistence/content_store_pool.hpp"
 #include "persistence/environment_layout.hpp"
 #include "persistence/file_copy.hpp"
 #include "persistence/sqlite.hpp"
@@ -29,8 +30,21 @@ namespace downhill::persistence {
 /// is as consistent but re-creates every page.
 class base_snapshot {
 public:
+  /// Opens connections of its own to the base's files.
   base_snapshot(std::filesystem::path generation_dir,
                 std::shared_ptr<environment_guard> guard);
+  /// Borrows the connections of a store of `stores` (the base is `key` at
+  /// `generation`): no open, no schema read, no -wal and -shm made for the
+  /// run when the store is open already. The store goes back to the pool
+  /// when the snapshot is destroyed, its read transactions ended. When
+  /// every store the pool's bound allows is lent, it opens connections of
+  /// its own rather than wait.
+  base_snapshot(std::filesystem::path generation_dir,
+                std::shared_ptr<environment_guard> guard,
+                content_store_pool& stores, int64_t key, int64_t generation);
+  ~base_snapshot();
+  base_snapshot(const base_snapshot&) = delete;
+  base_snapshot& operator=(const base_snapshot&) = delete;
 
   /// Connections to the base's files, each holding its read transaction.
   /// The content connection is for the database task and the index
@@ -53,8 +67,16 @@ private:
   bool opened_ = false;
   bool files_still_ = false;
   std::exception_ptr open_failure_;  // both tasks see the same failure
-  std::unique_ptr<database> content_;
-  std::unique_ptr<database> index_;
+  // Either own connections, or a pool's store lent for the snapshot's life.
+  content_store_pool* stores_ = nullptr;
+  int64_t key_ = 0;
+  int64_t generation_ = 0;
+  std::unique_ptr<content_store_pool::lease> lease_;
+  std::unique_ptr<database> own_content_;
+  std::unique_ptr<database> own_index_;
+  database* content_ = nullptr;
+  database* index_ = nullptr;
+  int reading_ = 0;  // read transactions begun (ended before a lease goes)
 };
 
 /// Copies the base's content database into `new_dir`. Copies run at most
