@@ -75,28 +75,35 @@ api_error flush(writer_pointer self, bool durable) {
   self->state.queued_skips.clear();
   auto runs = std::move(self->state.waiting_runs);
   self->state.waiting_runs.clear();
+  auto batches = std::move(self->state.waiting_batches);
+  self->state.waiting_batches.clear();
   auto jobs = std::move(self->state.waiting_jobs);
   self->state.waiting_jobs.clear();
   auto durable_askers = std::move(self->state.waiting_durable);
   self->state.waiting_durable.clear();
   if (queued.empty() && states.empty() && skips.empty() && runs.empty()
-      && jobs.empty() && durable_askers.empty())
+      && batches.empty() && jobs.empty() && durable_askers.empty())
     return {};
   // A new run is durable before it is answered (a 201 survives a power
   // cut); each is inserted in a savepoint of its own, so one that fails
   // fails alone.
   std::vector<created_run_reply> replies(runs.size());
   std::vector<created_job_reply> job_replies(jobs.size());
+  std::vector<std::vector<created_run_reply>> batch_replies(batches.size());
+  for (size_t b = 0; b < batches.size(); ++b)
+    batch_replies[b].resize(batches[b].runs.size());
   api_error outcome;
   auto answer_runs = [&] {
     for (size_t i = 0; i < runs.size(); ++i)
       runs[i].promise.deliver(std::move(replies[i]));
+    for (size_t b = 0; b < batches.size(); ++b)
+      batches[b].promise.deliver(std::move(batch_replies[b]));
     for (size_t i = 0; i < jobs.size(); ++i)
       jobs[i].promise.deliver(std::move(job_replies[i]));
     for (auto& asker : durable_askers)
       asker.deliver(outcome);
   };
-  durable = durable || !runs.empty() || !jobs.empty()
+  durable = durable || !runs.empty() || !batches.empty() || !jobs.empty()
             || !durable_askers.empty();
   try {
     // Schedule states first, new runs last: a run created for a firing is
@@ -116,6 +123,9 @@ api_error flush(writer_pointer self, bool durable) {
           job_replies[i] = insert_job(db, jobs[i].job);
         for (size_t i = 0; i < runs.size(); ++i)
           replies[i] = insert_run(db, runs[i].run);
+        for (size_t b = 0; b < batches.size(); ++b)
+          for (size_t i = 0; i < batches[b].runs.size(); ++i)
+            batch_replies[b][i] = insert_run(db, batches[b].runs[i]);
       },
       durable);
     metrics::server().commit_latency.get().observe(
@@ -128,6 +138,9 @@ api_error flush(writer_pointer self, bool durable) {
       reply = {storage_failure(e), {}};
     for (auto& reply : job_replies)
       reply = {storage_failure(e), 0};
+    for (auto& batch : batch_replies)
+      for (auto& reply : batch)
+        reply = {storage_failure(e), {}};
     outcome = storage_failure(e);
     answer_runs();
     return outcome;
@@ -135,6 +148,11 @@ api_error flush(writer_pointer self, bool durable) {
   for (size_t i = 0; i < runs.size(); ++i)
     if (!replies[i].error)
       self->state.lifecycle.created(runs[i].run, replies[i].run);
+  for (size_t b = 0; b < batches.size(); ++b)
+    for (size_t i = 0; i < batches[b].runs.size(); ++i)
+      if (!batch_replies[b][i].error)
+        self->state.lifecycle.created(batches[b].runs[i],
+                                      batch_replies[b][i].run);
   for (auto& progress : queued)
     self->state.lifecycle.committed(progress);
   answer_runs();
@@ -259,6 +277,28 @@ control_plane_writer_actor::behavior_type control_plane_writer(
       self->state.waiting_runs.push_back({std::move(run), promise});
       commit_now(self);
       return promise;
+    },
+    [=](create_atom, std::vector<persistence::new_run>& runs)
+      -> caf::result<std::vector<created_run_reply>> {
+      // As one run: after what is queued (the pass's schedule states were
+      // sent before its firings), in the next commit.
+      auto promise
+        = self->make_response_promise<std::vector<created_run_reply>>();
+      self->state.waiting_batches.push_back({std::move(runs), promise});
+      commit_now(self);
+      return promise;
+    },
+    [=](persist_atom, std::vector<persistence::schedule_state>& states) {
+      auto& queued = self->state.queued_states;
+      queued.insert(queued.end(), std::make_move_iterator(states.begin()),
+                    std::make_move_iterator(states.end()));
+      flush_soon(self);
+    },
+    [=](persist_atom, std::vector<persistence::skipped_firing>& skips) {
+      auto& queued = self->state.queued_skips;
+      queued.insert(queued.end(), std::make_move_iterator(skips.begin()),
+                    std::make_move_iterator(skips.end()));
+      flush_soon(self);
     },
     [=](create_atom, persistence::org_record& org) -> created_org_reply {
       auto& db = *self->state.db;

@@ -27,6 +27,13 @@ struct control_plane_writer_state {
     caf::typed_response_promise<created_run_reply> promise;
   };
   std::vector<waiting_run> waiting_runs;
+  /// The runs of one organization's firings (a scheduler pass), the same
+  /// way: one message and one promise for them all.
+  struct waiting_batch {
+    std::vector<persistence::new_run> runs;
+    caf::typed_response_promise<std::vector<created_run_reply>> promise;
+  };
+  std::vector<waiting_batch> waiting_batches;
   /// New recurring jobs waiting for the next commit, the same way.
   struct waiting_job {
     persistence::job_record job;

@@ -562,7 +562,7 @@ void control_plane::delete_environment(int64_t key) {
 
 created_run control_plane::insert_run(const new_run& run, int64_t now) {
   created_run created;
-  created.created_at = now;
+  created.created_at = run.created_at != 0 ? run.created_at : now;
   created.scheduled_at = run.scheduled_at;
   transaction tx{db_};
   if (run.creates_environment) {
@@ -583,7 +583,8 @@ created_run control_plane::insert_run(const new_run& run, int64_t now) {
     statement_use add{statements_[sql::insert_run]};
     add->bind(1, created.job_id).bind(2, run.job.org_id);
     add->bind(3, to_string(run.status));
-    add->bind(4, run.trigger).bind(5, run.created_by).bind(6, now);
+    add->bind(4, run.trigger).bind(5, run.created_by);
+    add->bind(6, created.created_at);
     add->bind(7, run.status == run_status::running ? now : int64_t{0});
     add->bind(8, run.scheduled_at).run();
     created.run_id = db_.last_insert_rowid();
