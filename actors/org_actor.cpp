@@ -567,6 +567,11 @@ void on_fire(org_pointer self, firing_batch& batch) {
     if (!firing.spec)
       continue;
     auto& spec = *firing.spec;
+    // Sent before the scheduler took a pause or delete of its job, and
+    // arrived after it: the job fires no more.
+    if (st.recurring_jobs.count(spec.job_id) == 0
+        || st.paused_jobs.count(spec.job_id) != 0)
+      continue;
     // At most one waiting run per recurring job: a job faster than its
     // runs would otherwise queue without bound.
     auto reason = waiting_run_of(st, spec.job_id);
@@ -691,12 +696,18 @@ caf::result<api_error> on_recurring_change(org_pointer self, int64_t job_id,
   auto promise = self->make_response_promise<api_error>();
   auto on_scheduled = [=](api_error& error) mutable {
     auto& st = self->state;
+    if (!error && change == job_state::active)
+      st.paused_jobs.erase(job_id);
     if (error || change == job_state::active) {
       promise.deliver(std::move(error));
       return;
     }
-    if (change == job_state::deleted)
+    if (change == job_state::paused)
+      st.paused_jobs.insert(job_id);
+    if (change == job_state::deleted) {
       st.recurring_jobs.erase(job_id);
+      st.paused_jobs.erase(job_id);
+    }
     end_waiting_run(self, job_id, change, promise);
   };
   auto on_failure = [=](caf::error& err) mutable {

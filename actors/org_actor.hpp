@@ -57,6 +57,9 @@ struct org_state {
   /// Recurring jobs with a firing's run being recorded: that run counts as
   /// waiting (a firing of the job meanwhile is skipped).
   std::set<int64_t> recording;
+  /// Recurring jobs paused through this actor: a firing the scheduler sent
+  /// before it took the pause, arriving after it, is dropped.
+  std::set<int64_t> paused_jobs;
   /// What waits for a job's run to be recorded (a pause or delete of it).
   std::multimap<int64_t, std::function<void()>> after_recording;
   services_ptr svc;
