@@ -15,6 +15,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 
 
@@ -71,8 +72,10 @@ api_error flush(writer_pointer self, bool durable) {
   self->state.queued.clear();
   auto states = std::move(self->state.queued_states);
   self->state.queued_states.clear();
+  self->state.state_of_job.clear();
   auto skips = std::move(self->state.queued_skips);
   self->state.queued_skips.clear();
+  self->state.skip_of_job.clear();
   auto runs = std::move(self->state.waiting_runs);
   self->state.waiting_runs.clear();
   auto batches = std::move(self->state.waiting_batches);
@@ -159,6 +162,37 @@ api_error flush(writer_pointer self, bool durable) {
   return {};
 }
 
+/// Queues a recurring job's new scheduling state: merged into the one
+/// already queued for the job, if any (the later state wins; the latest
+/// firing is kept).
+void queue_state(writer_pointer self, persistence::schedule_state state) {
+  auto& st = self->state;
+  auto [i, added] = st.state_of_job.emplace(state.job_id,
+                                            st.queued_states.size());
+  if (added) {
+    st.queued_states.push_back(std::move(state));
+    return;
+  }
+  auto& queued = st.queued_states[i->second];
+  auto fired = std::max(queued.last_fired_at, state.last_fired_at);
+  queued = std::move(state);
+  queued.last_fired_at = fired;
+}
+
+/// Queues a skipped firing: counted into the one already queued for its
+/// job, if any (the later one's time and reason are kept).
+void queue_skip(writer_pointer self, persistence::skipped_firing skip) {
+  auto& st = self->state;
+  auto [i, added] = st.skip_of_job.emplace(skip.job_id, st.queued_skips.size());
+  if (added) {
+    st.queued_skips.push_back(std::move(skip));
+    return;
+  }
+  auto& queued = st.queued_skips[i->second];
+  skip.count += queued.count;
+  queued = std::move(skip);
+}
+
 /// Writes everything queued and every waiting run after the messages
 /// already in the mailbox: those that arrived meanwhile share the commit.
 void commit_now(writer_pointer self) {
@@ -227,16 +261,16 @@ control_plane_writer_actor::behavior_type control_plane_writer(
       flush(self, false);
     },
     [=](persist_atom, persistence::schedule_state& state) {
-      self->state.queued_states.push_back(std::move(state));
+      queue_state(self, std::move(state));
       flush_soon(self);
     },
     [=](persist_atom, persistence::schedule_state& state,
         durable_atom) -> caf::result<api_error> {
-      self->state.queued_states.push_back(std::move(state));
+      queue_state(self, std::move(state));
       return commit_durably(self);
     },
     [=](persist_atom, persistence::skipped_firing& skip) {
-      self->state.queued_skips.push_back(std::move(skip));
+      queue_skip(self, std::move(skip));
       flush_soon(self);
     },
     [=](list_atom, const std::string& org_id) -> org_snapshot {
@@ -289,15 +323,13 @@ control_plane_writer_actor::behavior_type control_plane_writer(
       return promise;
     },
     [=](persist_atom, std::vector<persistence::schedule_state>& states) {
-      auto& queued = self->state.queued_states;
-      queued.insert(queued.end(), std::make_move_iterator(states.begin()),
-                    std::make_move_iterator(states.end()));
+      for (auto& state : states)
+        queue_state(self, std::move(state));
       flush_soon(self);
     },
     [=](persist_atom, std::vector<persistence::skipped_firing>& skips) {
-      auto& queued = self->state.queued_skips;
-      queued.insert(queued.end(), std::make_move_iterator(skips.begin()),
-                    std::make_move_iterator(skips.end()));
+      for (auto& skip : skips)
+        queue_skip(self, std::move(skip));
       flush_soon(self);
     },
     [=](create_atom, persistence::org_record& org) -> created_org_reply {

@@ -173,7 +173,8 @@ typename Inspector::result_type inspect(Inspector& f, run_progress& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, skipped_firing& x) {
-  return f(caf::meta::type_name("skipped_firing"), x.job_id, x.at, x.reason);
+  return f(caf::meta::type_name("skipped_firing"), x.job_id, x.at, x.reason,
+           x.count);
 }
 
 template <class Inspector>

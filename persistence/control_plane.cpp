@@ -275,7 +275,7 @@ const std::vector<named_sql>& control_plane_sql() {
      "max(last_fired_at, ?) WHERE id = ?",
      true},
     {"record_skipped_firing",
-     "UPDATE jobs SET skipped_firings = skipped_firings + 1, last_skipped_at "
+     "UPDATE jobs SET skipped_firings = skipped_firings + ?, last_skipped_at "
      "= ?, last_skip_reason = ? WHERE id = ?",
      true},
     {"unfinished_runs",
@@ -764,7 +764,8 @@ void control_plane::update_schedule_state(const schedule_state& s) {
 
 void control_plane::record_skipped_firing(const skipped_firing& skip) {
   statement_use set{statements_[sql::record_skipped_firing]};
-  set->bind(1, skip.at).bind(2, skip.reason).bind(3, skip.job_id).run();
+  set->bind(1, skip.count).bind(2, skip.at).bind(3, skip.reason);
+  set->bind(4, skip.job_id).run();
 }
 
 std::vector<unfinished_run>

@@ -65,6 +65,7 @@ struct skipped_firing {
   int64_t job_id = 0;
   int64_t at = 0;
   std::string reason;
+  int64_t count = 1;  // several of one job, the last one's time and reason
 };
 
 /// A recurring job's scheduling state, as the scheduler changes it.
