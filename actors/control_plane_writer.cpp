@@ -15,6 +15,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 
 
@@ -71,32 +72,41 @@ api_error flush(writer_pointer self, bool durable) {
   self->state.queued.clear();
   auto states = std::move(self->state.queued_states);
   self->state.queued_states.clear();
+  self->state.state_of_job.clear();
   auto skips = std::move(self->state.queued_skips);
   self->state.queued_skips.clear();
+  self->state.skip_of_job.clear();
   auto runs = std::move(self->state.waiting_runs);
   self->state.waiting_runs.clear();
+  auto batches = std::move(self->state.waiting_batches);
+  self->state.waiting_batches.clear();
   auto jobs = std::move(self->state.waiting_jobs);
   self->state.waiting_jobs.clear();
   auto durable_askers = std::move(self->state.waiting_durable);
   self->state.waiting_durable.clear();
   if (queued.empty() && states.empty() && skips.empty() && runs.empty()
-      && jobs.empty() && durable_askers.empty())
+      && batches.empty() && jobs.empty() && durable_askers.empty())
     return {};
   // A new run is durable before it is answered (a 201 survives a power
   // cut); each is inserted in a savepoint of its own, so one that fails
   // fails alone.
   std::vector<created_run_reply> replies(runs.size());
   std::vector<created_job_reply> job_replies(jobs.size());
+  std::vector<std::vector<created_run_reply>> batch_replies(batches.size());
+  for (size_t b = 0; b < batches.size(); ++b)
+    batch_replies[b].resize(batches[b].runs.size());
   api_error outcome;
   auto answer_runs = [&] {
     for (size_t i = 0; i < runs.size(); ++i)
       runs[i].promise.deliver(std::move(replies[i]));
+    for (size_t b = 0; b < batches.size(); ++b)
+      batches[b].promise.deliver(std::move(batch_replies[b]));
     for (size_t i = 0; i < jobs.size(); ++i)
       jobs[i].promise.deliver(std::move(job_replies[i]));
     for (auto& asker : durable_askers)
       asker.deliver(outcome);
   };
-  durable = durable || !runs.empty() || !jobs.empty()
+  durable = durable || !runs.empty() || !batches.empty() || !jobs.empty()
             || !durable_askers.empty();
   try {
     // Schedule states first, new runs last: a run created for a firing is
@@ -116,6 +126,9 @@ api_error flush(writer_pointer self, bool durable) {
           job_replies[i] = insert_job(db, jobs[i].job);
         for (size_t i = 0; i < runs.size(); ++i)
           replies[i] = insert_run(db, runs[i].run);
+        for (size_t b = 0; b < batches.size(); ++b)
+          for (size_t i = 0; i < batches[b].runs.size(); ++i)
+            batch_replies[b][i] = insert_run(db, batches[b].runs[i]);
       },
       durable);
     metrics::server().commit_latency.get().observe(
@@ -128,6 +141,9 @@ api_error flush(writer_pointer self, bool durable) {
       reply = {storage_failure(e), {}};
     for (auto& reply : job_replies)
       reply = {storage_failure(e), 0};
+    for (auto& batch : batch_replies)
+      for (auto& reply : batch)
+        reply = {storage_failure(e), {}};
     outcome = storage_failure(e);
     answer_runs();
     return outcome;
@@ -135,10 +151,46 @@ api_error flush(writer_pointer self, bool durable) {
   for (size_t i = 0; i < runs.size(); ++i)
     if (!replies[i].error)
       self->state.lifecycle.created(runs[i].run, replies[i].run);
+  for (size_t b = 0; b < batches.size(); ++b)
+    for (size_t i = 0; i < batches[b].runs.size(); ++i)
+      if (!batch_replies[b][i].error)
+        self->state.lifecycle.created(batches[b].runs[i],
+                                      batch_replies[b][i].run);
   for (auto& progress : queued)
     self->state.lifecycle.committed(progress);
   answer_runs();
   return {};
+}
+
+/// Queues a recurring job's new scheduling state: merged into the one
+/// already queued for the job, if any (the later state wins; the latest
+/// firing is kept).
+void queue_state(writer_pointer self, persistence::schedule_state state) {
+  auto& st = self->state;
+  auto [i, added] = st.state_of_job.emplace(state.job_id,
+                                            st.queued_states.size());
+  if (added) {
+    st.queued_states.push_back(std::move(state));
+    return;
+  }
+  auto& queued = st.queued_states[i->second];
+  auto fired = std::max(queued.last_fired_at, state.last_fired_at);
+  queued = std::move(state);
+  queued.last_fired_at = fired;
+}
+
+/// Queues a skipped firing: counted into the one already queued for its
+/// job, if any (the later one's time and reason are kept).
+void queue_skip(writer_pointer self, persistence::skipped_firing skip) {
+  auto& st = self->state;
+  auto [i, added] = st.skip_of_job.emplace(skip.job_id, st.queued_skips.size());
+  if (added) {
+    st.queued_skips.push_back(std::move(skip));
+    return;
+  }
+  auto& queued = st.queued_skips[i->second];
+  skip.count += queued.count;
+  queued = std::move(skip);
 }
 
 /// Writes everything queued and every waiting run after the messages
@@ -209,16 +261,16 @@ control_plane_writer_actor::behavior_type control_plane_writer(
       flush(self, false);
     },
     [=](persist_atom, persistence::schedule_state& state) {
-      self->state.queued_states.push_back(std::move(state));
+      queue_state(self, std::move(state));
       flush_soon(self);
     },
     [=](persist_atom, persistence::schedule_state& state,
         durable_atom) -> caf::result<api_error> {
-      self->state.queued_states.push_back(std::move(state));
+      queue_state(self, std::move(state));
       return commit_durably(self);
     },
     [=](persist_atom, persistence::skipped_firing& skip) {
-      self->state.queued_skips.push_back(std::move(skip));
+      queue_skip(self, std::move(skip));
       flush_soon(self);
     },
     [=](list_atom, const std::string& org_id) -> org_snapshot {
@@ -259,6 +311,26 @@ control_plane_writer_actor::behavior_type control_plane_writer(
       self->state.waiting_runs.push_back({std::move(run), promise});
       commit_now(self);
       return promise;
+    },
+    [=](create_atom, std::vector<persistence::new_run>& runs)
+      -> caf::result<std::vector<created_run_reply>> {
+      // As one run: after what is queued (the pass's schedule states were
+      // sent before its firings), in the next commit.
+      auto promise
+        = self->make_response_promise<std::vector<created_run_reply>>();
+      self->state.waiting_batches.push_back({std::move(runs), promise});
+      commit_now(self);
+      return promise;
+    },
+    [=](persist_atom, std::vector<persistence::schedule_state>& states) {
+      for (auto& state : states)
+        queue_state(self, std::move(state));
+      flush_soon(self);
+    },
+    [=](persist_atom, std::vector<persistence::skipped_firing>& skips) {
+      for (auto& skip : skips)
+        queue_skip(self, std::move(skip));
+      flush_soon(self);
     },
     [=](create_atom, persistence::org_record& org) -> created_org_reply {
       auto& db = *self->state.db;

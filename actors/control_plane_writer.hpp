@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 namespace downhill {
@@ -17,8 +18,12 @@ struct control_plane_writer_state {
   std::shared_ptr<persistence::control_plane> db;
   const persistence::environment_layout* layout = nullptr;
   std::vector<persistence::run_progress> queued;
+  /// At most one of each per recurring job (a later one is merged into
+  /// it), so these stay bounded by the jobs however long a commit takes.
   std::vector<persistence::schedule_state> queued_states;
   std::vector<persistence::skipped_firing> queued_skips;
+  std::unordered_map<int64_t, size_t> state_of_job;  // index in queued_states
+  std::unordered_map<int64_t, size_t> skip_of_job;   // index in queued_skips
   /// New runs waiting for the next commit, each with its asker's promise:
   /// every run that arrives while one commit is written shares the next
   /// (group commit).
@@ -27,6 +32,13 @@ struct control_plane_writer_state {
     caf::typed_response_promise<created_run_reply> promise;
   };
   std::vector<waiting_run> waiting_runs;
+  /// The runs of one organization's firings (a scheduler pass), the same
+  /// way: one message and one promise for them all.
+  struct waiting_batch {
+    std::vector<persistence::new_run> runs;
+    caf::typed_response_promise<std::vector<created_run_reply>> promise;
+  };
+  std::vector<waiting_batch> waiting_batches;
   /// New recurring jobs waiting for the next commit, the same way.
   struct waiting_job {
     persistence::job_record job;

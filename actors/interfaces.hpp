@@ -79,7 +79,15 @@ using control_plane_writer_actor = caf::typed_actor<
   // org actor that stopped).
   caf::replies_to<list_atom, std::string>::with<org_snapshot>,
   // Internal: commit what is queued (a timer, flush_delay after a queueing).
-  caf::reacts_to<flush_atom>>;
+  caf::reacts_to<flush_atom>,
+  // Create the runs of an organization's firings (one scheduler pass) in
+  // the next commit; one reply per run, in order (each fails alone).
+  caf::replies_to<create_atom, std::vector<persistence::new_run>>::with<
+    std::vector<created_run_reply>>,
+  // Queue one scheduler pass's new scheduling states (one per firing).
+  caf::reacts_to<persist_atom, std::vector<persistence::schedule_state>>,
+  // Queue firings that created no run (one org actor's batch).
+  caf::reacts_to<persist_atom, std::vector<persistence::skipped_firing>>>;
 
 /// Owns every WebSocket subscription; fans run events out to them. Keeps
 /// each active run's log frames, so a subscriber that joins mid-run gets
@@ -96,17 +104,20 @@ using event_hub_actor = caf::typed_actor<
 /// What the scheduler fires at: an organization, the activator that starts
 /// one's actor first (org_activator.hpp), or a benchmark's sink.
 using fire_target = caf::typed_actor<
-  // A recurring job is due (planned for the given ms since the epoch): start
-  // its run now, or queue it behind the active job; if a run of the same
-  // job already waits, skip it (counted on the job).
-  caf::reacts_to<fire_atom, job_spec, int64_t>>;
+  // Recurring jobs are due (one scheduler pass's firings for this
+  // organization, oldest first): record a run for each, started now or
+  // queued behind the active job; a firing while a run of the same job
+  // already waits is skipped (counted on the job).
+  caf::reacts_to<fire_atom, firing_batch>>;
 
 /// One per organization: owns its environment tree, checks every rule, and
 /// runs at most one environment job at a time (the rest wait in FIFO order).
 using org_actor = caf::typed_actor<
-  // A recurring job is due: start its run now, queue it (FIFO), or skip it
-  // while a run of the same job waits (one waiting run per job).
-  caf::reacts_to<fire_atom, job_spec, int64_t>,
+  // Recurring jobs are due (one scheduler pass, oldest first): their runs
+  // are recorded in one writer message, without holding this actor's other
+  // requests; each starts, or queues (FIFO), or is skipped while a run of
+  // the same job waits (one waiting run per job).
+  caf::reacts_to<fire_atom, firing_batch>,
   // Validate and start (or refuse, or queue) an environment job.
   caf::replies_to<submit_atom, job_spec>::with<submit_reply>,
   // May a content request use this environment now? (404, 423 or a key)

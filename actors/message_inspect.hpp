@@ -173,7 +173,8 @@ typename Inspector::result_type inspect(Inspector& f, run_progress& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, skipped_firing& x) {
-  return f(caf::meta::type_name("skipped_firing"), x.job_id, x.at, x.reason);
+  return f(caf::meta::type_name("skipped_firing"), x.job_id, x.at, x.reason,
+           x.count);
 }
 
 template <class Inspector>
@@ -186,7 +187,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, new_run& x) {
   return f(caf::meta::type_name("new_run"), x.job, x.trigger, x.created_by,
            x.task_names, x.status, x.creates_environment, x.new_environment,
-           x.scheduled_at);
+           x.scheduled_at, x.created_at);
 }
 
 template <class Inspector>
@@ -207,6 +208,18 @@ typename Inspector::result_type inspect(Inspector& f, created_run_reply& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, created_job_reply& x) {
   return f(caf::meta::type_name("created_job_reply"), x.error, x.job_id);
+}
+
+/// The spec travels by value (a shared one is only shared in one process).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, scheduled_firing& x) {
+  job_spec spec = x.spec ? *x.spec : job_spec{};
+  auto load = [&]() -> caf::error {
+    x.spec = std::make_shared<const job_spec>(std::move(spec));
+    return caf::none;
+  };
+  return f(caf::meta::type_name("scheduled_firing"), spec, x.planned,
+           caf::meta::load_callback(load));
 }
 
 template <class Inspector>

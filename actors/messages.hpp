@@ -116,6 +116,17 @@ struct org_snapshot {
   std::vector<persistence::unfinished_run> unfinished_runs;
 };
 
+/// One due slot of a recurring job, as the scheduler hands it to the job's
+/// organization. The spec is shared, not copied per firing: a job may fire
+/// every second, and its spec does not change while the scheduler holds it.
+struct scheduled_firing {
+  std::shared_ptr<const job_spec> spec;
+  int64_t planned = 0;  // the slot, ms since the epoch
+};
+
+/// One scheduler pass's firings for one organization, oldest first.
+using firing_batch = std::vector<scheduled_firing>;
+
 /// The writer's answer to creating an organization.
 struct created_org_reply {
   api_error error;

@@ -13,17 +13,20 @@ fire_target::behavior_type org_activator(
   self->state.activate = std::move(activate);
   self->state.job_orgs = std::move(job_orgs);
   return {
-    [=](fire_atom, job_spec& spec, int64_t planned) {
+    [=](fire_atom, firing_batch& batch) {
+      // A batch is one organization's (the scheduler groups by it).
+      if (batch.empty())
+        return;
       auto& st = self->state;
-      auto i = st.job_orgs.find(spec.job_id);
+      auto job_id = batch.front().spec->job_id;
+      auto i = st.job_orgs.find(job_id);
       if (i == st.job_orgs.end()) {
-        log_line(log_level::error, "recurring job "
-                                     + std::to_string(spec.job_id)
+        log_line(log_level::error, "recurring job " + std::to_string(job_id)
                                      + " fired with no organization known");
         return;
       }
       if (auto org = st.activate(i->second))
-        self->send(*org, fire_atom::value, std::move(spec), planned);
+        self->send(*org, fire_atom::value, std::move(batch));
     },
   };
 }

@@ -480,67 +480,136 @@ void firing_not_stored(org_pointer self, int64_t job_id,
                "log says more)"});
 }
 
-void on_fire(org_pointer self, const job_spec& spec, int64_t planned) {
+/// Why a firing of `job_id` is skipped: a run of the job still waits (in
+/// the queue, or its rows are being recorded); empty if none does.
+std::string waiting_run_of(org_state& st, int64_t job_id) {
+  auto waiting = queued_run_of_job(st, job_id);
+  if (waiting != st.queue.end())
+    return "run " + std::to_string(waiting->second.run_id)
+           + " of this job is still waiting to start";
+  if (st.recording.count(job_id) != 0)
+    return "a run of this job is still waiting to start";
+  return {};
+}
+
+/// Runs what waited for `job_ids`' firings to be recorded (a pause or
+/// delete of such a job ends the run once it is in the queue).
+void run_after_recording(org_pointer self, const std::vector<int64_t>& job_ids) {
+  auto& st = self->state;
+  std::vector<std::function<void()>> ready;
+  for (auto id : job_ids) {
+    auto range = st.after_recording.equal_range(id);
+    for (auto i = range.first; i != range.second; ++i)
+      ready.push_back(std::move(i->second));
+    st.after_recording.erase(range.first, range.second);
+  }
+  for (auto& then : ready)
+    then();
+}
+
+/// A batch of firings' runs is recorded (or not): each joins the queue
+/// (FIFO, behind the runs queued before it) and the queue's head starts if
+/// nothing runs.
+void on_fired_runs(org_pointer self, const std::vector<recording_firing>& batch,
+                   std::vector<created_run_reply>& replies) {
+  auto& st = self->state;
+  std::vector<int64_t> job_ids;
+  std::vector<int64_t> queued;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto& spec = *batch[i].spec;
+    st.recording.erase(spec.job_id);
+    job_ids.push_back(spec.job_id);
+    auto reply = i < replies.size()
+                   ? std::move(replies[i])
+                   : created_run_reply{make_error(error_code::internal,
+                                                  "no answer for this run"),
+                                       {}};
+    if (reply.error) {
+      firing_not_stored(self, spec.job_id, reply.error.message);
+      continue;
+    }
+    if (batch[i].invalid) {
+      // The schedule stays; this run fails and says why.
+      fail_queued_run(self, reply.run.run_id, batch[i].invalid.message);
+      metrics::server().firings.with({"failed"}).inc();
+      continue;
+    }
+    st.queue.emplace_back(spec, reply.run);
+    queued.push_back(reply.run.run_id);
+  }
+  // A pause or delete that came meanwhile ends its job's run now.
+  run_after_recording(self, job_ids);
+  if (!st.active && !st.closing)
+    start_next_queued(self);
+  for (auto run_id : queued)
+    metrics::server()
+      .firings.with({st.active && st.active->run_id == run_id ? "started"
+                                                              : "queued"})
+      .inc();
+}
+
+/// One scheduler pass's firings for this organization. Each gets a run,
+/// recorded (with every other run of the batch) in one writer message, or
+/// is skipped while a run of its job waits. Its `created_at` is now, when
+/// this actor takes it. The insert is not awaited: this actor answers
+/// submissions, registrations and content requests meanwhile. Runs start
+/// from the queue once their rows exist, so one job at a time still holds.
+void on_fire(org_pointer self, firing_batch& batch) {
   auto& st = self->state;
   if (st.closing)
-    return; // the server stops; this slot is not run
-  if (st.active) {
-    auto waiting = queued_run_of_job(st, spec.job_id);
-    if (waiting != st.queue.end()) {
-      // At most one waiting run per recurring job: a job faster than
-      // its runs would otherwise queue without bound.
-      auto reason = "run " + std::to_string(waiting->second.run_id)
-                    + " of this job is still waiting to start";
-      server_log(st, log_level::info, "recurring job "
-                               + std::to_string(spec.job_id)
-                               + ": firing skipped: " + reason);
-      metrics::server().firings.with({"skipped"}).inc();
-      self->send(st.svc->writer, persist_atom::value,
-                 persistence::skipped_firing{spec.job_id, now_ms(), reason});
-      return;
+    return; // the server stops; these slots are not run
+  auto taken = now_ms();
+  auto parents = parents_of(st);
+  std::vector<persistence::skipped_firing> skips;
+  std::vector<persistence::new_run> runs;
+  std::vector<recording_firing> recording;
+  for (auto& firing : batch) {
+    if (!firing.spec)
+      continue;
+    auto& spec = *firing.spec;
+    // Sent before the scheduler took a pause or delete of its job, and
+    // arrived after it: the job fires no more.
+    if (st.recurring_jobs.count(spec.job_id) == 0
+        || st.paused_jobs.count(spec.job_id) != 0)
+      continue;
+    // At most one waiting run per recurring job: a job faster than its
+    // runs would otherwise queue without bound.
+    auto reason = waiting_run_of(st, spec.job_id);
+    if (!reason.empty()) {
+      skips.push_back({spec.job_id, taken, std::move(reason)});
+      continue;
     }
+    auto run = make_new_run(st, spec);
+    run.status = run_status::queued;  // it starts once its rows exist
+    run.scheduled_at = firing.planned;
+    run.created_at = taken;
+    runs.push_back(std::move(run));
+    recording.push_back({firing.spec, check_job(spec, parents)});
+    st.recording.insert(spec.job_id);
   }
-  auto run = make_new_run(st, spec);
-  run.scheduled_at = planned;
-  auto error = check_job(spec, parents_of(st));
-  auto on_refused = [=](const api_error& refused) {
-    firing_not_stored(self, spec.job_id, refused.message);
-  };
-  auto on_error = [=](caf::error& err) {
-    firing_not_stored(self, spec.job_id, caf::to_string(err));
-  };
-  if (!error && !st.active) {
-    self->request(st.svc->writer, caf::infinite, create_atom::value, run)
-      .await(
-        [=](created_run_reply& reply) {
-          if (reply.error)
-            on_refused(reply.error);
-          else
-            start_run(self, spec, reply.run);
-          if (!reply.error)
-            metrics::server().firings.with({"started"}).inc();
-        },
-        on_error);
+  if (!skips.empty()) {
+    // One line per batch, not per firing: a fast job skips every second.
+    server_log(st, log_level::info,
+               std::to_string(skips.size()) + " firing(s) skipped, their "
+               "jobs' previous runs still wait (first: recurring job "
+               + std::to_string(skips.front().job_id) + ")");
+    metrics::server().firings.with({"skipped"}).inc(skips.size());
+    self->send(st.svc->writer, persist_atom::value, std::move(skips));
+  }
+  if (runs.empty())
     return;
-  }
-  run.status = run_status::queued;
-  self->request(st.svc->writer, caf::infinite, create_atom::value, run)
-    .await(
-      [=](created_run_reply& reply) {
-        if (reply.error) {
-          on_refused(reply.error);
-          return;
-        }
-        if (error) {
-          // The schedule stays; this run fails and says why.
-          fail_queued_run(self, reply.run.run_id, error.message);
-          metrics::server().firings.with({"failed"}).inc();
-          return;
-        }
-        self->state.queue.emplace_back(spec, reply.run);
-        metrics::server().firings.with({"queued"}).inc();
+  self->request(st.svc->writer, caf::infinite, create_atom::value,
+                std::move(runs))
+    .then(
+      [=](std::vector<created_run_reply>& replies) {
+        on_fired_runs(self, recording, replies);
       },
-      on_error);
+      [=](caf::error& err) {
+        std::vector<created_run_reply> none(
+          recording.size(),
+          {actor_failure("Recording the firing's run", err), {}});
+        on_fired_runs(self, recording, none);
+      });
 }
 
 content_grant on_access(org_pointer self, const std::string& env) {
@@ -589,6 +658,30 @@ caf::result<api_error> on_cancel(org_pointer self, int64_t run_id) {
   return promise;
 }
 
+/// Ends the waiting run of a job just paused or deleted, if it has one,
+/// then delivers `promise`. A run of the job still being recorded is waited
+/// for: it is in the queue once recorded, and ended then.
+void end_waiting_run(org_pointer self, int64_t job_id, job_state change,
+                     caf::typed_response_promise<api_error> promise) {
+  auto& st = self->state;
+  if (st.recording.count(job_id) != 0) {
+    st.after_recording.emplace(job_id, [=] {
+      end_waiting_run(self, job_id, change, promise);
+    });
+    return;
+  }
+  auto waiting = queued_run_of_job(st, job_id);
+  if (waiting == st.queue.end()) {
+    promise.deliver(api_error{});
+    return;
+  }
+  // "paused" or "deleted": the state's name is the word for the change.
+  cancel_queued(self, waiting,
+                std::string{"its recurring job was "} + to_string(change)
+                  + ".",
+                promise);
+}
+
 /// The scheduler changes the job first (no new firing), then this actor
 /// ends its waiting run, if any.
 caf::result<api_error> on_recurring_change(org_pointer self, int64_t job_id,
@@ -603,22 +696,19 @@ caf::result<api_error> on_recurring_change(org_pointer self, int64_t job_id,
   auto promise = self->make_response_promise<api_error>();
   auto on_scheduled = [=](api_error& error) mutable {
     auto& st = self->state;
+    if (!error && change == job_state::active)
+      st.paused_jobs.erase(job_id);
     if (error || change == job_state::active) {
       promise.deliver(std::move(error));
       return;
     }
-    if (change == job_state::deleted)
+    if (change == job_state::paused)
+      st.paused_jobs.insert(job_id);
+    if (change == job_state::deleted) {
       st.recurring_jobs.erase(job_id);
-    auto waiting = queued_run_of_job(st, job_id);
-    if (waiting == st.queue.end()) {
-      promise.deliver(api_error{});
-      return;
+      st.paused_jobs.erase(job_id);
     }
-    // "paused" or "deleted": the state's name is the word for the change.
-    cancel_queued(self, waiting,
-                  std::string{"its recurring job was "} + to_string(change)
-                    + ".",
-                  promise);
+    end_waiting_run(self, job_id, change, promise);
   };
   auto on_failure = [=](caf::error& err) mutable {
     promise.deliver(actor_failure("Changing the recurring job", err));
@@ -784,9 +874,7 @@ organization(org_pointer self, std::string org_id, org_snapshot snapshot,
     [=](const caf::down_msg& down) { on_run_down(self, down); });
   return {
     [=](submit_atom, const job_spec& spec) { return on_submit(self, spec); },
-    [=](fire_atom, const job_spec& spec, int64_t planned) {
-      on_fire(self, spec, planned);
-    },
+    [=](fire_atom, firing_batch& batch) { on_fire(self, batch); },
     [=](access_atom, const std::string& env) { return on_access(self, env); },
     [=](list_atom) { return on_list(self); },
     [=](cancel_atom, int64_t run_id) { return on_cancel(self, run_id); },

@@ -6,7 +6,9 @@
 #include <caf/typed_response_promise.hpp>
 
 #include <deque>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -23,6 +25,14 @@ struct active_run {
   /// Started by this organization's previous actor, which stopped
   /// unexpectedly; it ends interrupted.
   bool adopted = false;
+};
+
+/// A firing whose run is being recorded (the org actor's batch insert is
+/// on its way): its spec, and why its job no longer holds, if it does not
+/// (the run is then recorded and fails at once, saying why).
+struct recording_firing {
+  std::shared_ptr<const job_spec> spec;
+  api_error invalid;
 };
 
 /// Recurring jobs one organization may hold (active or paused). With at
@@ -44,6 +54,14 @@ struct org_state {
   std::deque<std::pair<job_spec, persistence::created_run>> queue;
   /// The organization's recurring jobs (active or paused), for the cap.
   std::set<int64_t> recurring_jobs;
+  /// Recurring jobs with a firing's run being recorded: that run counts as
+  /// waiting (a firing of the job meanwhile is skipped).
+  std::set<int64_t> recording;
+  /// Recurring jobs paused through this actor: a firing the scheduler sent
+  /// before it took the pause, arriving after it, is dropped.
+  std::set<int64_t> paused_jobs;
+  /// What waits for a job's run to be recorded (a pause or delete of it).
+  std::multimap<int64_t, std::function<void()>> after_recording;
   services_ptr svc;
   /// Set once the server stops: new jobs are refused, and these promises
   /// (one per shutdown request) are delivered when the active run has ended.

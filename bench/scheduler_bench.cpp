@@ -54,10 +54,12 @@ struct delays {
 fire_target::behavior_type sink(fire_target::pointer,
                                 std::shared_ptr<delays> out) {
   return {
-    [=](fire_atom, const job_spec&, int64_t planned) {
-      auto late = now_ms() - planned;
+    [=](fire_atom, const firing_batch& batch) {
+      // Each firing is as late as the batch it arrived in.
+      auto now = now_ms();
       std::lock_guard<std::mutex> lock{out->mutex};
-      out->ms.push_back(late);
+      for (auto& fired : batch)
+        out->ms.push_back(now - fired.planned);
     },
   };
 }

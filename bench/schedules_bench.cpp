@@ -26,6 +26,7 @@
 #include "throughput/process_cpu.hpp"
 
 #include "client/http_client.hpp"
+#include "metrics_histogram.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -232,6 +233,26 @@ void probe(const bench_org& org, const server_process& server,
   }
 }
 
+/// The server's histograms this bench reads from GET /metrics.
+struct server_histograms {
+  downhill::bench::metrics_histogram lateness;  // scheduler pass, per firing
+  downhill::bench::metrics_histogram commits;   // control-plane writer
+
+  static server_histograms read(const http_client& anyone) {
+    auto body = anyone.get("/metrics").body;
+    return {downhill::bench::metrics_histogram::read(
+              body, "downhill_schedule_firing_lateness_seconds"),
+            downhill::bench::metrics_histogram::read(
+              body, "downhill_control_plane_commit_seconds")};
+  }
+};
+
+/// A histogram bucket bound in seconds, as "<= N ms".
+std::string bound_ms(double seconds) {
+  return seconds > 1e299 ? std::string{"> 60 s"}
+                         : "<= " + fixed(seconds * 1000, 0) + " ms";
+}
+
 void print_row(const std::string& label, const std::string& value) {
   constexpr size_t label_width = 24;
   auto padding = label.size() < label_width ? label_width - label.size() : 1;
@@ -339,9 +360,15 @@ int main(int argc, char** argv) try {
   std::thread prober{[&] {
     probe(probe_org, server, stop, registrations, submissions, failures);
   }};
+  http_client metrics_reader{server.port()};
+  auto metrics_before = server_histograms::read(metrics_reader);
   std::this_thread::sleep_for(std::chrono::seconds(o.seconds));
+  auto metrics_after = server_histograms::read(metrics_reader);
   stop = true;
   prober.join();
+  auto scheduler_lateness
+    = metrics_after.lateness.since(metrics_before.lateness);
+  auto commits = metrics_after.commits.since(metrics_before.commits);
 
   // Every job paused, one request each; the time of each pause bounds its
   // firings. Pausing cancels a job's waiting run (docs/api-notes.md).
@@ -416,6 +443,17 @@ int main(int argc, char** argv) try {
                                 + std::to_string(unfinished) + " unfinished");
   print_row("firing delay", latencies(summarize(delays))
                               + " (run created_at - scheduled_at)");
+  print_row("scheduler lateness",
+            "p50 " + bound_ms(scheduler_lateness.quantile_bound(0.5))
+              + ", p99 " + bound_ms(scheduler_lateness.quantile_bound(0.99))
+              + " (" + fixed(scheduler_lateness.count, 0)
+              + " firings during the load; the pass that sent them, "
+                "server's histogram)");
+  print_row("writer commits",
+            fixed(commits.count / o.seconds, 1) + " per s, mean "
+              + fixed(commits.mean() * 1000, 1) + " ms, p99 "
+              + bound_ms(commits.quantile_bound(0.99))
+              + " (during the load, server's histogram)");
   print_row("start delay", latencies(summarize(start_delays))
                              + " (run started_at - scheduled_at)");
   print_row("probe registration", latencies(summarize(registrations.ms))

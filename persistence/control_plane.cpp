@@ -278,7 +278,7 @@ const std::vector<named_sql>& control_plane_sql() {
      "max(last_fired_at, ?) WHERE id = ?",
      true},
     {"record_skipped_firing",
-     "UPDATE jobs SET skipped_firings = skipped_firings + 1, last_skipped_at "
+     "UPDATE jobs SET skipped_firings = skipped_firings + ?, last_skipped_at "
      "= ?, last_skip_reason = ? WHERE id = ?",
      true},
     {"unfinished_runs",
@@ -593,7 +593,7 @@ void control_plane::delete_environment(int64_t key) {
 
 created_run control_plane::insert_run(const new_run& run, int64_t now) {
   created_run created;
-  created.created_at = now;
+  created.created_at = run.created_at != 0 ? run.created_at : now;
   created.scheduled_at = run.scheduled_at;
   transaction tx{db_};
   if (run.creates_environment) {
@@ -614,7 +614,8 @@ created_run control_plane::insert_run(const new_run& run, int64_t now) {
     statement_use add{statements_[sql::insert_run]};
     add->bind(1, created.job_id).bind(2, run.job.org_id);
     add->bind(3, to_string(run.status));
-    add->bind(4, run.trigger).bind(5, run.created_by).bind(6, now);
+    add->bind(4, run.trigger).bind(5, run.created_by);
+    add->bind(6, created.created_at);
     add->bind(7, run.status == run_status::running ? now : int64_t{0});
     add->bind(8, run.scheduled_at).run();
     created.run_id = db_.last_insert_rowid();
@@ -794,7 +795,8 @@ void control_plane::update_schedule_state(const schedule_state& s) {
 
 void control_plane::record_skipped_firing(const skipped_firing& skip) {
   statement_use set{statements_[sql::record_skipped_firing]};
-  set->bind(1, skip.at).bind(2, skip.reason).bind(3, skip.job_id).run();
+  set->bind(1, skip.count).bind(2, skip.at).bind(3, skip.reason);
+  set->bind(4, skip.job_id).run();
 }
 
 std::vector<unfinished_run>

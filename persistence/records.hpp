@@ -65,6 +65,7 @@ struct skipped_firing {
   int64_t job_id = 0;
   int64_t at = 0;
   std::string reason;
+  int64_t count = 1;  // several of one job, the last one's time and reason
 };
 
 /// A recurring job's scheduling state, as the scheduler changes it.
@@ -160,6 +161,9 @@ struct new_run {
   bool creates_environment = false;
   environment_record new_environment;
   int64_t scheduled_at = 0;  // a firing's planned slot (ms); 0: manual
+  /// When the server took the run (a firing: when its organization took
+  /// it, not when the batch it is in was committed); 0: at its insert.
+  int64_t created_at = 0;
 };
 
 /// What `insert_run` created: the ids the caller goes on with.

@@ -24,20 +24,16 @@ int64_t to_ms(scheduler::time_point t) {
 
 /// The next firing strictly after `after_ms`, or 0 if there is none.
 int64_t next_after(const scheduled_job& job, int64_t after_ms) {
-  auto next = scheduler::next_fire(job.job.spec.schedule, to_point(after_ms),
-                                   to_point(job.job.anchor));
+  auto next = scheduler::next_fire(job.spec->schedule, to_point(after_ms),
+                                   to_point(job.anchor));
   return next ? to_ms(*next) : 0;
 }
 
-void persist(scheduler_pointer self, const scheduled_job& job,
-             int64_t fired_at) {
-  if (!self->state.writer)
-    return;
-  self->send(self->state.writer, persist_atom::value,
-             persistence::schedule_state{job.job.spec.job_id,
-                                         job.job.paused ? job_state::paused
-                                                        : job_state::active,
-                                         job.job.next_run_at, fired_at});
+persistence::schedule_state state_of(const scheduled_job& job,
+                                     int64_t fired_at) {
+  return {job.spec->job_id,
+          job.paused ? job_state::paused : job_state::active,
+          job.next_run_at, fired_at};
 }
 
 /// Keeps exactly one timer, for the earliest due item.
@@ -52,15 +48,25 @@ void arm(scheduler_pointer self) {
 
 void enqueue(scheduler_pointer self, scheduled_job& job) {
   ++job.version;
-  if (!job.job.paused && job.job.next_run_at != 0)
-    self->state.due[job.job.next_run_at].push_back({job.job.spec.job_id,
+  if (!job.paused && job.next_run_at != 0)
+    self->state.due[job.next_run_at].push_back({job.spec->job_id,
                                                     job.version});
   arm(self);
 }
 
+/// Fires every due job: one message per organization with all of its
+/// firings of this pass, and one message to the writer with all of their
+/// new scheduling states, sent first (so they are in the writer's mailbox
+/// before any run an organization creates for them: a crash never leaves a
+/// run whose slot would fire again).
 void fire_due(scheduler_pointer self) {
   auto& st = self->state;
   auto now = st.clock();
+  // By organization (each handle once); the orgs of one pass are few
+  // next to its firings.
+  std::unordered_map<std::string, std::pair<fire_target, firing_batch>> out;
+  std::vector<persistence::schedule_state> states;
+  auto& lateness = metrics::server().firing_lateness.get();
   while (!st.due.empty() && st.due.begin()->first <= now) {
     // Taken out whole: the jobs' next instants are later, so they go to
     // other buckets, never this one.
@@ -71,18 +77,38 @@ void fire_due(scheduler_pointer self) {
       if (i == st.jobs.end() || i->second.version != item.version)
         continue; // paused, resumed, or deleted since
       auto& job = i->second;
-      self->send(job.job.org, fire_atom::value, job.job.spec, planned);
-      metrics::server().firing_lateness.get().observe((now - planned)
-                                                      / 1000.0);
+      auto& target = out[job.org_id];
+      target.first = job.org;
+      target.second.push_back({job.spec, planned});
+      lateness.observe((now - planned) / 1000.0);
       // A slot missed while the server was down fires once, now; the next
       // one is computed from now, so no burst of missed slots follows.
-      job.job.next_run_at = next_after(job, std::max(now, planned));
-      persist(self, job, planned);
+      job.next_run_at = next_after(job, std::max(now, planned));
+      if (st.writer)
+        states.push_back(state_of(job, planned));
       ++job.version;
-      if (job.job.next_run_at != 0)
-        st.due[job.job.next_run_at].push_back({item.job_id, job.version});
+      if (job.next_run_at != 0)
+        st.due[job.next_run_at].push_back({item.job_id, job.version});
     }
   }
+  if (!states.empty())
+    self->send(st.writer, persist_atom::value, std::move(states));
+  for (auto& [org_id, target] : out)
+    if (target.first)
+      self->send(target.first, fire_atom::value, std::move(target.second));
+}
+
+/// Holds `job` (replacing an earlier registration of its id) and plans its
+/// next firing. The schedule arrives parsed (job_spec): nothing to validate.
+void add(scheduler_pointer self, recurring_job& job) {
+  auto& entry = self->state.jobs[job.spec.job_id];
+  entry.spec = std::make_shared<const job_spec>(std::move(job.spec));
+  entry.org_id = std::move(job.org_id);
+  entry.org = std::move(job.org);
+  entry.anchor = job.anchor;
+  entry.next_run_at = job.next_run_at;
+  entry.paused = job.paused;
+  enqueue(self, entry);
 }
 
 api_error unknown_job(int64_t id) {
@@ -119,20 +145,14 @@ recurring_scheduler(scheduler_pointer self, control_plane_writer_actor writer,
   self->state.writer = std::move(writer);
   self->state.clock = clock ? std::move(clock) : std::function<int64_t()>{now_ms};
   return {
-    [=](register_atom, recurring_job& job) {
-      // The schedule arrives parsed (job_spec): nothing to validate here.
-      auto id = job.spec.job_id;
-      auto& entry = self->state.jobs[id];
-      entry.job = std::move(job);
-      enqueue(self, entry);
-    },
+    [=](register_atom, recurring_job& job) { add(self, job); },
     [=](pause_atom, int64_t id) -> caf::result<api_error> {
       auto i = self->state.jobs.find(id);
       if (i == self->state.jobs.end())
         return unknown_job(id);
       auto& job = i->second;
-      job.job.paused = true;
-      job.job.next_run_at = 0;
+      job.paused = true;
+      job.next_run_at = 0;
       enqueue(self, job);
       return persist_now(self, {id, job_state::paused, 0, 0});
     },
@@ -141,12 +161,12 @@ recurring_scheduler(scheduler_pointer self, control_plane_writer_actor writer,
       if (i == self->state.jobs.end())
         return unknown_job(id);
       auto& job = i->second;
-      if (job.job.paused) {
-        job.job.paused = false;
-        job.job.next_run_at = next_after(job, self->state.clock());
+      if (job.paused) {
+        job.paused = false;
+        job.next_run_at = next_after(job, self->state.clock());
         enqueue(self, job);
       }
-      return persist_now(self, {id, job_state::active, job.job.next_run_at,
+      return persist_now(self, {id, job_state::active, job.next_run_at,
                                 0});
     },
     [=](remove_atom, int64_t id) -> caf::result<api_error> {
@@ -156,8 +176,8 @@ recurring_scheduler(scheduler_pointer self, control_plane_writer_actor writer,
     },
     [=](register_atom, const std::string& org_id, fire_target& org) {
       for (auto& [id, job] : self->state.jobs)
-        if (job.job.org_id == org_id)
-          job.job.org = org;
+        if (job.org_id == org_id)
+          job.org = org;
     },
     [=](tick_atom, uint64_t timer) {
       auto& st = self->state;
@@ -168,11 +188,8 @@ recurring_scheduler(scheduler_pointer self, control_plane_writer_actor writer,
       arm(self);
     },
     [=](register_atom, std::vector<recurring_job>& jobs) {
-      for (auto& job : jobs) {
-        auto& entry = self->state.jobs[job.spec.job_id];
-        entry.job = std::move(job);
-        enqueue(self, entry);
-      }
+      for (auto& job : jobs)
+        add(self, job);
     },
   };
 }

@@ -5,14 +5,23 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <unordered_map>
 #include <vector>
 
 namespace downhill {
 
+/// A recurring job as the scheduler holds it (recurring_job's fields).
 struct scheduled_job {
-  recurring_job job;  // its spec carries the parsed schedule
-  uint64_t version = 0;  // bumped on every change; stale heap items skip
+  /// Its spec (with the parsed schedule), shared by every firing of the
+  /// job rather than copied into each.
+  std::shared_ptr<const job_spec> spec;
+  std::string org_id;
+  fire_target org;
+  int64_t anchor = 0;       // creation time: the phase of an interval
+  int64_t next_run_at = 0;  // ms since the epoch; 0: none (paused)
+  bool paused = false;
+  uint64_t version = 0;  // bumped on every change; stale due items skip
 };
 
 /// One job due at an instant, valid while its version holds.

@@ -9,6 +9,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <thread>
 
 using namespace downhill::testing;
@@ -484,5 +485,96 @@ TEST_CASE_METHOD(slow_sync_fixture, "a queued run cancelled before it "
   REQUIRE(alice.del(org_path() + "/recurring-jobs/" + job["id"].get<std::string>())
             .status
           == 204);
+  CHECK(wait_for_run(manual_id)["status"] == "succeeded");
+}
+
+TEST_CASE_METHOD(slow_sync_fixture, "ten recurring jobs of one organization "
+                                    "firing in the same seconds: every slot "
+                                    "is recorded, as a run or a skip, and "
+                                    "their runs are in slot order") {
+  using std::chrono::system_clock;
+  auto now = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+             system_clock::now().time_since_epoch())
+      .count();
+  };
+  auto manual_id = start_manual_sync();
+  // Every job has the same phase (to the second) as most of the others: a
+  // scheduler pass fires them together, to the organization in one batch.
+  struct held {
+    std::string id;
+    int64_t posted = 0;    // before its POST: its created_at is later
+    int64_t answered = 0;  // after its 201
+    int64_t pause_sent = 0, pause_answered = 0;
+  };
+  std::vector<held> jobs;
+  for (int i = 0; i < 10; ++i) {
+    held job;
+    job.posted = now();
+    job.id = recurring_sync(*this, {{"kind", "interval"},
+                                    {"every_seconds", 1}})["id"];
+    job.answered = now();
+    jobs.push_back(job);
+  }
+  // Until each job was skipped at least once: its run waited behind the
+  // manual run (or another job's) while its next slot came.
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (bool all_skipped = false; !all_skipped;) {
+    REQUIRE(std::chrono::steady_clock::now() < until);
+    all_skipped = true;
+    for (auto& job : jobs) {
+      CHECK(queued_runs_of(*this, job.id) <= 1);
+      all_skipped = all_skipped
+                    && recurring_entry(*this, job.id)["skipped_firings"]
+                           .get<int>()
+                         >= 1;
+    }
+    if (!all_skipped)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  for (auto& job : jobs) {
+    job.pause_sent = now();
+    REQUIRE(alice.post(org_path() + "/recurring-jobs/" + job.id + "/pause", {})
+              .status
+            == 200);
+    job.pause_answered = now();
+    CHECK(queued_runs_of(*this, job.id) == 0);
+  }
+  // Every slot from the job's creation to its pause is a run or a skip.
+  // Its slots are created_at (to the second) + k s, k >= 1; created_at lies
+  // between the POST and its answer. The scheduler may fire a slot a little
+  // late, so the lower bound leaves the last second before the pause out.
+  auto slots = [](int64_t anchor, int64_t until) {
+    return until <= anchor ? int64_t{0} : (until - anchor) / 1000;
+  };
+  for (auto& job : jobs) {
+    auto runs = runs_of(*this, job.id);
+    auto skipped = recurring_entry(*this, job.id)["skipped_firings"]
+                     .get<int64_t>();
+    auto recorded = static_cast<int64_t>(runs.size()) + skipped;
+    INFO("job " << job.id << ": " << runs.size() << " runs, " << skipped
+                << " skipped");
+    CHECK(recorded >= slots(job.answered, job.pause_sent - 1000));
+    CHECK(recorded <= slots(job.posted / 1000 * 1000, job.pause_answered));
+    CHECK(runs.size() >= 1);
+    for (auto& run : runs) {
+      CHECK(run["trigger"] == "schedule");
+      CHECK(run["scheduled_at"].is_string());
+    }
+  }
+  // The organization's scheduled runs, oldest first: recorded pass by pass,
+  // so their slots never go back (RFC 3339 UTC times compare as text).
+  auto page = alice.get(org_path() + "/runs?limit=500").data()["runs"];
+  std::vector<std::pair<int64_t, std::string>> scheduled;
+  for (auto& run : page)
+    if (run["trigger"] == "schedule")
+      scheduled.emplace_back(std::stoll(run["id"].get<std::string>()),
+                             run["scheduled_at"].get<std::string>());
+  std::sort(scheduled.begin(), scheduled.end());
+  REQUIRE(scheduled.size() >= 10);
+  for (size_t i = 1; i < scheduled.size(); ++i)
+    CHECK(scheduled[i - 1].second <= scheduled[i].second);
+  for (auto& run : page)
+    wait_for_run(run["id"]);
   CHECK(wait_for_run(manual_id)["status"] == "succeeded");
 }

@@ -51,6 +51,13 @@ TEST_CASE("skipped firings are counted on the job with the last time and "
   CHECK(job->skipped_firings == 2);
   CHECK(job->last_skipped_at == 3000);
   CHECK(job->last_skip_reason == "run 2 waits");
+  // Several of the job's skips merged into one (the writer's queue): each
+  // counts, the last one's time and reason show.
+  db.record_skipped_firing({id, 6000, "run 3 waits", 3});
+  job = db.get_job("acme", id);
+  CHECK(job->skipped_firings == 5);
+  CHECK(job->last_skipped_at == 6000);
+  CHECK(job->last_skip_reason == "run 3 waits");
 }
 
 TEST_CASE("a run ended without its actor closes its open tasks and is no "

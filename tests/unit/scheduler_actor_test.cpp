@@ -30,6 +30,7 @@ struct firing {
   int64_t job_id = 0;
   int64_t planned = 0;
   int64_t at = 0;
+  size_t batch = 0;  // the number of the message it came in (from 1)
 };
 
 /// Stands in for an org actor: notes every firing with the fake time.
@@ -37,8 +38,10 @@ fire_target::behavior_type
 recording_org(fire_target::pointer, std::vector<firing>* log,
               std::function<int64_t()> now) {
   return {
-    [=](fire_atom, const job_spec& spec, int64_t planned) {
-      log->push_back({spec.job_id, planned, now()});
+    [=](fire_atom, const firing_batch& batch) {
+      auto number = (log->empty() ? 0 : log->back().batch) + 1;
+      for (auto& fired : batch)
+        log->push_back({fired.spec->job_id, fired.planned, now(), number});
     },
   };
 }
@@ -47,6 +50,7 @@ recording_org(fire_target::pointer, std::vector<firing>* log,
 struct recorded_state {
   persistence::schedule_state state;
   bool durable = false;  // asked to commit before answering (pause, ...)
+  size_t message = 0;    // the number of the message it came in (from 1)
 };
 
 /// Stands in for the control-plane writer: notes the scheduling states it
@@ -71,15 +75,26 @@ recording_writer(control_plane_writer_actor::pointer,
       return created_job_reply{};
     },
     [=](persist_atom, const persistence::schedule_state& s) {
-      states->push_back({s, false});
+      auto number = (states->empty() ? 0 : states->back().message) + 1;
+      states->push_back({s, false, number});
     },
     [=](persist_atom, const persistence::schedule_state& s, durable_atom) {
-      states->push_back({s, true});
+      auto number = (states->empty() ? 0 : states->back().message) + 1;
+      states->push_back({s, true, number});
       return api_error{};
     },
     [](persist_atom, const persistence::skipped_firing&) {},
     [](list_atom, const std::string&) { return org_snapshot{}; },
     [](flush_atom) {},
+    [](create_atom, const std::vector<persistence::new_run>& runs) {
+      return std::vector<created_run_reply>(runs.size());
+    },
+    [=](persist_atom, const std::vector<persistence::schedule_state>& pass) {
+      auto number = (states->empty() ? 0 : states->back().message) + 1;
+      for (auto& s : pass)
+        states->push_back({s, false, number});
+    },
+    [](persist_atom, const std::vector<persistence::skipped_firing>&) {},
   };
 }
 
@@ -299,4 +314,30 @@ TEST_CASE_METHOD(scheduler_fixture, "a replaced organization's jobs fire at "
   CHECK(firings.size() == 1);
   REQUIRE(at_new.size() == 1);
   CHECK(at_new[0].planned == t0 + 20 * second);
+}
+
+TEST_CASE_METHOD(scheduler_fixture, "jobs due in the same second reach "
+                                    "their organization in one message, "
+                                    "their states the writer in one") {
+  for (int64_t id = 1; id <= 10; ++id)
+    hold(interval_job(id, 1, t0, t0 + 5 * second));
+  advance_to(5 * second);
+  REQUIRE(firings.size() == 10);
+  for (size_t i = 0; i < firings.size(); ++i) {
+    // In the order they were registered (the order of their slot's bucket).
+    CHECK(firings[i].job_id == static_cast<int64_t>(i + 1));
+    CHECK(firings[i].planned == t0 + 5 * second);
+    CHECK(firings[i].batch == 1);
+  }
+  REQUIRE(states.size() == 10);
+  for (auto& recorded : states) {
+    CHECK(recorded.message == 1);
+    CHECK(recorded.state.last_fired_at == t0 + 5 * second);
+    CHECK(recorded.state.next_run_at == t0 + 6 * second);
+  }
+  // The next second: the next pass, the next message.
+  advance_to(6 * second);
+  REQUIRE(firings.size() == 20);
+  CHECK(firings.back().batch == 2);
+  CHECK(states.back().message == 2);
 }
