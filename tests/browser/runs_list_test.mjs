@@ -58,7 +58,7 @@ run(async () => {
     const shows = async (expected, what) => {
       const want = JSON.stringify(expected);
       await page.waitForFunction((w) => JSON.stringify([...document.querySelectorAll("#runs tr")].map((r) => r.dataset.run)) === w,
-        want, { timeout: 10000 }).catch(() => {});
+        want, { timeout: 30000 }).catch(() => {});
       const shown = await rowIds(page);
       check(JSON.stringify(shown) === want, viewport + ": " + what + " (" + shown.length + " runs)");
     };
@@ -89,7 +89,7 @@ run(async () => {
     await filter("trigger", "manual", expect((r) => r.trigger === "manual"), "the trigger filter keeps the manual runs");
     await filter("status", "succeeded", expect((r) => r.status === "succeeded"), "the status filter keeps succeeded runs");
     await set("status", "failed");
-    await page.waitForFunction(() => document.querySelector("#runs-count").textContent === "No runs match these filters.", null, { timeout: 10000 }).catch(() => {});
+    await page.waitForFunction(() => document.querySelector("#runs-count").textContent === "No runs match these filters.", null, { timeout: 30000 }).catch(() => {});
     check((await rowIds(page)).length === 0 && (await page.textContent("#runs-count")) === "No runs match these filters.", viewport + ": a filter nothing matches says so");
     check(await page.isHidden("#runs-empty"), viewport + ": and does not say there are no runs at all");
     await page.fill("#filters [name=job]", "Refresh");
