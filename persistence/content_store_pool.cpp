@@ -36,43 +36,39 @@ size_t content_store_pool::open_now() const {
   return open_;
 }
 
-content_store_pool::lease
-content_store_pool::open(int64_t key, int64_t generation,
-                         const std::filesystem::path& dir) {
-  stores closing;  // the idle store whose slot this open takes over
-  {
-    std::unique_lock<std::mutex> lock{mutex_};
-    auto deadline = std::chrono::steady_clock::now() + max_wait;
-    for (;;) {
-      auto i = idle_.find({key, generation});
-      if (i != idle_.end()) {
-        auto store = std::move(i->second.open.back());
-        i->second.open.pop_back();
-        --idle_count_;
-        if (i->second.open.empty())
-          idle_.erase(i);
-        return lease{*this, key, generation, std::move(store)};
-      }
-      if (open_ < max_open_) {
-        ++open_;  // counted before the files open, so the bound holds
-        break;
-      }
-      if (idle_count_ > 0) {
-        take_least_recent(closing);  // its slot becomes this open's
-        break;
-      }
-      if (returned_.wait_until(lock, deadline) == std::cv_status::timeout
-          && open_ >= max_open_ && idle_count_ == 0)
-        throw storage_error(5 /* SQLITE_BUSY */,
-                            "every open content store stayed lent for "
-                            "a minute: the server is overloaded");
-    }
+content_store_pool::slot content_store_pool::take_slot(int64_t key,
+                                                       int64_t generation,
+                                                       stores& closing) {
+  auto i = idle_.find({key, generation});
+  if (i != idle_.end()) {
+    auto store = std::move(i->second.open.back());
+    i->second.open.pop_back();
+    --idle_count_;
+    if (i->second.open.empty())
+      idle_.erase(i);
+    return {slot::reused, std::move(store)};
   }
+  if (open_ < max_open_) {
+    ++open_;  // counted before the files open, so the bound holds
+    return {slot::to_open, nullptr};
+  }
+  if (idle_count_ > 0) {
+    take_least_recent(closing);  // its slot becomes this open's
+    return {slot::to_open, nullptr};
+  }
+  return {slot::none, nullptr};
+}
+
+std::unique_ptr<content_store>
+content_store_pool::open_in_slot(slot& taken, const std::filesystem::path& dir,
+                                 stores& closing) {
+  if (taken.kind == slot::reused)
+    return std::move(taken.store);
   // Closed outside the lock (a close may checkpoint and sync) and before
   // this store opens: its descriptors are gone before the new ones exist.
   closing.clear();
   try {
-    return lease{*this, key, generation, std::make_unique<content_store>(dir)};
+    return std::make_unique<content_store>(dir);
   } catch (...) {
     std::lock_guard<std::mutex> lock{mutex_};
     --open_;
@@ -81,39 +77,37 @@ content_store_pool::open(int64_t key, int64_t generation,
   }
 }
 
+content_store_pool::lease
+content_store_pool::open(int64_t key, int64_t generation,
+                         const std::filesystem::path& dir) {
+  stores closing;  // the idle store whose slot this open takes over
+  slot taken;
+  {
+    std::unique_lock<std::mutex> lock{mutex_};
+    auto deadline = std::chrono::steady_clock::now() + max_wait;
+    while ((taken = take_slot(key, generation, closing)).kind == slot::none)
+      if (returned_.wait_until(lock, deadline) == std::cv_status::timeout
+          && open_ >= max_open_ && idle_count_ == 0)
+        throw storage_error(5 /* SQLITE_BUSY */,
+                            "every open content store stayed lent for "
+                            "a minute: the server is overloaded");
+  }
+  return lease{*this, key, generation, open_in_slot(taken, dir, closing)};
+}
+
 std::unique_ptr<content_store_pool::lease>
 content_store_pool::try_open(int64_t key, int64_t generation,
                              const std::filesystem::path& dir) {
   stores closing;  // the idle store whose slot this open takes over
+  slot taken;
   {
     std::lock_guard<std::mutex> lock{mutex_};
-    auto i = idle_.find({key, generation});
-    if (i != idle_.end()) {
-      auto store = std::move(i->second.open.back());
-      i->second.open.pop_back();
-      --idle_count_;
-      if (i->second.open.empty())
-        idle_.erase(i);
-      return std::make_unique<lease>(*this, key, generation,
-                                     std::move(store));
-    }
-    if (open_ < max_open_)
-      ++open_;
-    else if (idle_count_ > 0)
-      take_least_recent(closing);
-    else
-      return nullptr;
+    taken = take_slot(key, generation, closing);
   }
-  closing.clear();
-  try {
-    return std::make_unique<lease>(*this, key, generation,
-                                   std::make_unique<content_store>(dir));
-  } catch (...) {
-    std::lock_guard<std::mutex> lock{mutex_};
-    --open_;
-    returned_.notify_one();
-    throw;
-  }
+  if (taken.kind == slot::none)
+    return nullptr;
+  return std::make_unique<lease>(*this, key, generation,
+                                 open_in_slot(taken, dir, closing));
 }
 
 void content_store_pool::give_back(int64_t key, int64_t generation,

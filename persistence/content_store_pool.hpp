@@ -102,6 +102,22 @@ private:
   /// Closes `closing` (without the lock held), then frees their slots.
   void close_and_release(stores& closing);
 
+  /// What one attempt at a store got: an idle store of the environment, a
+  /// counted slot whose files the caller opens, or nothing free.
+  struct slot {
+    enum kind_type { none, reused, to_open } kind = none;
+    std::unique_ptr<content_store> store;  // when reused
+  };
+  /// One attempt, with the lock held; may move the least recently used idle
+  /// store into `closing` to free its slot.
+  slot take_slot(int64_t key, int64_t generation, stores& closing);
+  /// The store of a slot taken: the reused one, or (with the lock not
+  /// held) `closing` closed and then the files opened; a failed open gives
+  /// the slot back.
+  std::unique_ptr<content_store> open_in_slot(slot& taken,
+                                              const std::filesystem::path& dir,
+                                              stores& closing);
+
   mutable std::mutex mutex_;
   std::condition_variable returned_;
   idle_map idle_;
