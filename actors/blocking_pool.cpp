@@ -143,10 +143,13 @@ void blocking_pool::submit(caf::actor_system& system, lane which, job work) {
     // else: every worker is busy; the job waits for the first one free.
   }
   if (start)
+    // The state goes as a spawn argument, not a capture: see
+    // tests/sanitizers/ubsan.supp on CAF's actors spawned without one.
     system.spawn<caf::detached>(
-      [state = state_, which](caf::blocking_actor* self) {
-        state->work(self, which);
-      });
+      [](caf::blocking_actor* self, std::shared_ptr<shared> pool, lane l) {
+        pool->work(self, l);
+      },
+      state_, which);
 }
 
 } // namespace downhill

@@ -98,7 +98,10 @@ core::impl::impl(const options& opts)
     held_jobs.push_back(std::move(held.value));
   }
   caf::anon_send(svc->scheduler, register_atom::value, std::move(held_jobs));
-  sweeper = system.spawn<caf::detached>([this] { sweep_leftovers(); });
+  // this goes as a spawn argument, not a capture: see
+  // tests/sanitizers/ubsan.supp on CAF's actors spawned without one.
+  sweeper = system.spawn<caf::detached>(
+    [](caf::event_based_actor*, impl* core) { core->sweep_leftovers(); }, this);
 }
 
 void core::impl::add_org(const std::string& org_id) {

@@ -304,7 +304,9 @@ void remove_leftovers(org_pointer self, std::vector<std::filesystem::path> dirs)
              dirs.end());
   if (dirs.empty())
     return;
-  self->spawn<caf::detached>([dirs] {
+  // dirs goes as a spawn argument, not a capture: see
+  // tests/sanitizers/ubsan.supp on CAF's actors spawned without one.
+  self->spawn<caf::detached>([](const std::vector<std::filesystem::path>& dirs) {
     // Test-only (fault_injection.hpp): the removal starts late, while a
     // new run of the same target is already copying.
     if (inject_fault("slow-removal"))
@@ -313,7 +315,7 @@ void remove_leftovers(org_pointer self, std::vector<std::filesystem::path> dirs)
       std::error_code ignored;
       std::filesystem::remove_all(dir, ignored); // else: start-up removes it
     }
-  });
+  }, std::move(dirs));
 }
 
 /// Rebuilding after the previous org actor stopped: adopt its running run
