@@ -16,7 +16,9 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 
 namespace downhill {
@@ -249,6 +251,13 @@ control_plane_writer_actor::behavior_type control_plane_writer(
                  + std::to_string(progress.run_id) + " is not committed");
         return caf::make_error(caf::sec::runtime_error,
                                "injected fault writer-commit");
+      }
+      // Test-only: a run's end is committed 3 s late (its org actor must
+      // go on meanwhile). Sleeping blocks only this detached actor.
+      if (inject_fault("slow-end-commit")) {
+        log_line("injected fault slow-end-commit: the end of run "
+                 + std::to_string(progress.run_id) + " is committed 3 s late");
+        std::this_thread::sleep_for(std::chrono::seconds(3));
       }
       self->state.queued.push_back(std::move(progress));
       return commit_durably(self);

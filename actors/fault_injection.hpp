@@ -20,6 +20,9 @@
 //   job-insert     the control-plane writer fails to store a recurring job
 //   firing-insert  the control-plane writer fails to store the run of a
 //                  scheduled firing
+//   slow-end-commit
+//                  the control-plane writer commits the end of a run (its
+//                  switch, or its failure) 3 s late, blocking meanwhile
 #pragma once
 
 namespace downhill {

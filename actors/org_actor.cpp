@@ -86,6 +86,13 @@ persistence::new_run make_new_run(const org_state& st, const job_spec& spec) {
 void release_run(org_pointer self, bool succeeded);
 void start_next_queued(org_pointer self);
 
+/// True while the active run's end is being committed (commit_end): what
+/// concerns that run then waits in after_end instead of being answered as
+/// if it still ran.
+bool ending(const org_state& st) {
+  return st.active && st.active->ending;
+}
+
 /// Ends a run that never started: failed, with an error line saying why.
 void fail_queued_run(org_pointer self, int64_t run_id,
                      const std::string& why) {
@@ -379,6 +386,8 @@ void on_run_down(org_pointer self, const caf::down_msg& down) {
   if (!st.active
       || down.source != caf::actor_cast<caf::actor_addr>(st.active->handle))
     return; // a run actor that had ended its run
+  if (st.active->ending)
+    return; // its end is being committed; the commit's answer releases it
   auto status = st.active->adopted ? run_status::interrupted
                                     : run_status::failed;
   auto failed = unstarted_end(st.active->run_id, status,
@@ -418,20 +427,35 @@ void inject_org_quit(org_pointer self) {
   }
 }
 
-caf::result<submit_reply> on_submit(org_pointer self, const job_spec& spec) {
-  auto& st = self->state;
+/// Why `spec` cannot be taken now, whatever else runs: the server stops,
+/// or the job does not hold against the environment tree.
+api_error refusal(const org_state& st, const job_spec& spec) {
   if (st.closing)
-    return submit_reply{make_error(error_code::unavailable,
-                                   "The server is shutting down; submit "
-                                   "the job again once it is back."),
-                        0, 0};
-  if (auto error = check_job(spec, parents_of(st)))
-    return submit_reply{std::move(error), 0, 0};
-  if (scheduler::is_recurring(spec.schedule))
-    return create_recurring_job(self, spec);
-  if (st.active)
-    return submit_reply{job_in_progress(st.active->run_id), 0, 0};
-  auto promise = self->make_response_promise<submit_reply>();
+    return make_error(error_code::unavailable,
+                      "The server is shutting down; submit the job again "
+                      "once it is back.");
+  return check_job(spec, parents_of(st));
+}
+
+/// Creates and starts a run-now job's run, answering `promise`; refused
+/// while another run is active. Waits in after_end if the active run is
+/// ending, so that a client that saw a run end can submit at once.
+void submit_run_now(org_pointer self, const job_spec& spec,
+                    caf::typed_response_promise<submit_reply> promise) {
+  auto& st = self->state;
+  if (ending(st)) {
+    st.after_end.push_back(
+      [=]() mutable { submit_run_now(self, spec, promise); });
+    return;
+  }
+  if (auto error = refusal(st, spec)) {
+    promise.deliver(submit_reply{std::move(error), 0, 0});
+    return;
+  }
+  if (st.active) {
+    promise.deliver(submit_reply{job_in_progress(st.active->run_id), 0, 0});
+    return;
+  }
   // await: no other message of this organization is handled until the
   // run's rows exist, so no second job can slip in meanwhile.
   self
@@ -461,6 +485,16 @@ caf::result<submit_reply> on_submit(org_pointer self, const job_spec& spec) {
       promise.deliver(
         submit_reply{actor_failure("Creating the run", err), 0, 0});
     });
+}
+
+caf::result<submit_reply> on_submit(org_pointer self, const job_spec& spec) {
+  if (scheduler::is_recurring(spec.schedule)) {
+    if (auto error = refusal(self->state, spec))
+      return submit_reply{std::move(error), 0, 0};
+    return create_recurring_job(self, spec);
+  }
+  auto promise = self->make_response_promise<submit_reply>();
+  submit_run_now(self, spec, promise);
   return promise;
 }
 
@@ -614,7 +648,7 @@ void on_fire(org_pointer self, firing_batch& batch) {
       });
 }
 
-content_grant on_access(org_pointer self, const std::string& env) {
+content_grant grant_access(org_pointer self, const std::string& env) {
   auto& st = self->state;
   auto i = st.environments.find(env);
   if (i == st.environments.end())
@@ -624,6 +658,19 @@ content_grant on_access(org_pointer self, const std::string& env) {
   if (st.active && st.active->target == env)
     return {environment_locked(env, st.active->run_id), 0};
   return {{}, i->second.key};
+}
+
+/// A content request on the target of a run whose end is being committed
+/// waits until the run is released: a client that saw the run end (a GET
+/// of the run reads the committed end) is then not told it is locked.
+caf::result<content_grant> on_access(org_pointer self, const std::string& env) {
+  auto& st = self->state;
+  if (!ending(st) || st.active->target != env)
+    return grant_access(self, env);
+  auto promise = self->make_response_promise<content_grant>();
+  st.after_end.push_back(
+    [=]() mutable { promise.deliver(grant_access(self, env)); });
+  return promise;
 }
 
 std::vector<environment_view> on_list(org_pointer self) {
@@ -642,6 +689,11 @@ std::vector<environment_view> on_list(org_pointer self) {
 
 caf::result<api_error> on_cancel(org_pointer self, int64_t run_id) {
   auto& st = self->state;
+  if (ending(st) && st.active->run_id == run_id)
+    return make_error(error_code::not_running,
+                      "Run " + std::to_string(run_id)
+                        + " is ending; only a running or queued run can be "
+                          "cancelled.");
   if (st.active && st.active->run_id == run_id) {
     self->send(st.active->handle, cancel_atom::value);
     return api_error{};
@@ -728,31 +780,35 @@ caf::result<api_error> on_recurring_change(org_pointer self, int64_t job_id,
   return promise;
 }
 
-caf::result<content_grant> on_remove(org_pointer self,
-                                     const std::string& env) {
+/// Deletes an environment, answering `promise`. Waits in after_end while
+/// it is the target of a run whose end is being committed.
+void remove_environment(org_pointer self, const std::string& env,
+                        caf::typed_response_promise<content_grant> promise) {
   auto& st = self->state;
+  if (ending(st) && st.active->target == env) {
+    st.after_end.push_back(
+      [=]() mutable { remove_environment(self, env, promise); });
+    return;
+  }
+  auto refuse = [&](api_error error) {
+    promise.deliver(content_grant{std::move(error), 0});
+  };
   auto i = st.environments.find(env);
   if (i == st.environments.end())
-    return content_grant{make_error(error_code::not_found,
-                                    "No environment '" + env
-                                      + "' in this organization."),
-                         0};
+    return refuse(make_error(error_code::not_found,
+                             "No environment '" + env
+                               + "' in this organization."));
   if (env == main_environment_id)
-    return content_grant{make_error(error_code::main_environment,
-                                    "The main environment cannot be "
-                                    "deleted."),
-                         0};
+    return refuse(make_error(error_code::main_environment,
+                             "The main environment cannot be deleted."));
   if (st.active && st.active->target == env)
-    return content_grant{environment_locked(env, st.active->run_id), 0};
+    return refuse(environment_locked(env, st.active->run_id));
   for (auto& [id, other] : st.environments)
     if (other.parent == env)
-      return content_grant{
-        make_error(error_code::has_children,
-                   "Environment '" + env + "' has child '" + id
-                     + "'; delete its children first."),
-        0};
+      return refuse(make_error(error_code::has_children,
+                               "Environment '" + env + "' has child '" + id
+                                 + "'; delete its children first."));
   auto key = i->second.key;
-  auto promise = self->make_response_promise<content_grant>();
   self->request(st.svc->writer, caf::infinite, remove_atom::value, key)
     .await(
       [=](api_error& error) mutable {
@@ -764,6 +820,12 @@ caf::result<content_grant> on_remove(org_pointer self,
         promise.deliver(content_grant{
           actor_failure("Deleting the environment", err), key});
       });
+}
+
+caf::result<content_grant> on_remove(org_pointer self,
+                                     const std::string& env) {
+  auto promise = self->make_response_promise<content_grant>();
+  remove_environment(self, env, promise);
   return promise;
 }
 
@@ -791,23 +853,44 @@ void make_current(org_pointer self, int64_t generation) {
   st.svc->guards.get(target->second.key, generation)->generation = generation;
 }
 
+/// Answers what waited for the active run's end to be committed.
+void run_after_end(org_pointer self) {
+  auto& st = self->state;
+  if (st.active)
+    st.active->ending = false;  // not released: the commit failed
+  auto waiting = std::move(st.after_end);
+  st.after_end.clear();
+  for (auto& then : waiting)
+    then();
+}
+
 /// Commits a run's final progress durably; `then` gets the commit's error
-/// (the writer's, or one it could not report: it failed or stopped).
+/// (the writer's, or one it could not report: it failed or stopped), and
+/// releases the run. Not awaited: a durable commit takes a group commit's
+/// fsync, and this actor takes firings, lists and requests on its other
+/// environments meanwhile. What concerns the ending run (a run-now
+/// submission, its target) waits in after_end and is answered after
+/// `then`, so nothing sees the run ended and its target still locked.
 template <class Then>
 void commit_end(org_pointer self, persistence::run_progress& progress,
                 Then then) {
-  // await: the release happens inside it, so no content request can see
-  // the run ended and its target still locked.
+  if (self->state.active)
+    self->state.active->ending = true;
   self
     ->request(self->state.svc->writer, caf::infinite, persist_atom::value,
               std::move(progress), durable_atom::value)
-    .await([=](api_error& error) mutable { then(std::move(error)); },
-           [=](caf::error& err) mutable {
-             server_log(self->state, log_level::error,
-                        "committing the end of a run failed: "
-                          + caf::to_string(err));
-             then(actor_failure("Committing the run's end", err));
-           });
+    .then(
+      [=](api_error& error) mutable {
+        then(std::move(error));
+        run_after_end(self);
+      },
+      [=](caf::error& err) mutable {
+        server_log(self->state, log_level::error,
+                   "committing the end of a run failed: "
+                     + caf::to_string(err));
+        then(actor_failure("Committing the run's end", err));
+        run_after_end(self);
+      });
 }
 
 caf::result<api_error> on_switch(org_pointer self,

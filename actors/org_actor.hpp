@@ -25,6 +25,9 @@ struct active_run {
   /// Started by this organization's previous actor, which stopped
   /// unexpectedly; it ends interrupted.
   bool adopted = false;
+  /// Its end (or switch) is being committed; it is released once that is
+  /// durable. Meanwhile, what concerns it waits in org_state::after_end.
+  bool ending = false;
 };
 
 /// A firing whose run is being recorded (the org actor's batch insert is
@@ -62,6 +65,12 @@ struct org_state {
   std::set<int64_t> paused_jobs;
   /// What waits for a job's run to be recorded (a pause or delete of it).
   std::multimap<int64_t, std::function<void()>> after_recording;
+  /// What waits for the active run's end to be committed: a run-now
+  /// submission, and a request on its target (content, delete). The commit
+  /// is not awaited, so firings, lists and other environments go on
+  /// meanwhile; these are answered once the run is released, as if they
+  /// had come after it. Bounded by the requests in flight per organization.
+  std::vector<std::function<void()>> after_end;
   services_ptr svc;
   /// Set once the server stops: new jobs are refused, and these promises
   /// (one per shutdown request) are delivered when the active run has ended.

@@ -11,6 +11,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
+#include <future>
+#include <iterator>
 #include <thread>
 
 using namespace downhill::testing;
@@ -207,4 +210,42 @@ TEST_CASE_METHOD(fault_fixture, "an organization's actor that stops right "
              [&] { return files.leftovers().empty(); });
   check_both_organizations_work();
   CHECK(server.stop() == 0);
+}
+
+TEST_CASE_METHOD(fault_fixture, "while a run's end is being committed, its "
+                                "organization answers other requests, and "
+                                "what concerns the run waits for its end") {
+  // The writer holds the first run end's commit for 3 s (slow-end-commit).
+  auto log = server.data_dir() / "slow-end-commit.log";
+  server.restart_settings(log, {"--copy-rate-limit", "4M"});
+  restart_with_fault("slow-end-commit");
+  auto first = submit_sync("main", "staging");
+  REQUIRE(first.status == 201);
+  std::string first_id = first.data()["run"]["id"];
+  eventually("the writer holds the run's end", [&] {
+    std::ifstream in{log};
+    std::string text{std::istreambuf_iterator<char>{in}, {}};
+    return text.find("injected fault slow-end-commit") != std::string::npos;
+  });
+  // Answered while the commit is held (the org actor does not wait for
+  // it): the target still shows the sync, and main serves its entries.
+  auto during = environments();
+  for (auto& env : during)
+    if (env["id"] == "staging")
+      CHECK(env["status"] == "locked");
+  CHECK(alice.get(env_path("main") + "/entries/main-only").status == 200);
+  // A run-now job and a read of the target wait for the end, then are
+  // answered as if sent after it: no 409 job_in_progress, no 423.
+  auto second = std::async(std::launch::async,
+                           [&] { return submit_sync("main", "staging"); });
+  auto read = std::async(std::launch::async, [&] {
+    return alice.get(env_path("staging") + "/entries/main-only");
+  });
+  auto read_answer = read.get();
+  CHECK(read_answer.status == 200);
+  auto second_answer = second.get();
+  REQUIRE(second_answer.status == 201);
+  CHECK(wait_for_run(first_id)["status"] == "succeeded");
+  std::string second_id = second_answer.data()["run"]["id"];
+  CHECK(wait_for_run(second_id)["status"] == "succeeded");
 }
