@@ -13,27 +13,6 @@ namespace downhill {
 
 namespace {
 
-/// A warning worth a user's attention that does not stop the run: the
-/// copied search index does not cover exactly the copied entries (the
-/// base's index was out of date, e.g. after a crash between the two writes
-/// of an entry). Search on the target then differs from its entries until
-/// those entries are written again.
-void warn_if_index_differs(persistence::database& new_content,
-                           const std::filesystem::path& new_dir,
-                           persistence::run_progress& progress) {
-  auto [entries, documents]
-    = persistence::count_entries_and_documents(new_content, new_dir);
-  if (entries == documents)
-    return;
-  progress.logs.push_back(
-    {0, index_task_name, persistence::run_log_level::warning,
-     "The search index has " + std::to_string(documents)
-       + " documents for " + std::to_string(entries)
-       + " entries (the base's index was out of date); search results may "
-         "miss or show stale entries until they are written again.",
-     now_ms()});
-}
-
 /// How long the switch waits for the org actor to commit it. A sync waits
 /// holding the target's guard exclusively, so it must not wait forever: an
 /// org actor that stopped with the request in hand never answers (CAF 0.17
@@ -85,7 +64,6 @@ void commit_run(caf::blocking_actor* self, run_actor run, run_plan plan,
       {
         auto content = persistence::open_new_content(new_dir);
         persistence::clear_create_exclusions(content);
-        warn_if_index_differs(content, new_dir, final_progress);
       }
       persistence::flush_generation(new_dir);
       persistence::crash_point("before-switch");
@@ -100,7 +78,6 @@ void commit_run(caf::blocking_actor* self, run_actor run, run_plan plan,
       {
         auto content = persistence::open_new_content(new_dir);
         persistence::keep_target_unsynced_kinds(content, plan.target_dir());
-        warn_if_index_differs(content, new_dir, final_progress);
       }
       persistence::flush_generation(new_dir);
       persistence::crash_point("before-switch");

@@ -64,6 +64,13 @@ std::string file_uri(const fs::path& file, const char* query) {
   return uri + "?" + query;
 }
 
+/// One count(*) on an open connection (its schema is read already).
+int64_t count_rows(database& db, const char* table) {
+  auto count = db.prepare(std::string{"SELECT count(*) FROM "} + table);
+  count.step();
+  return count.int_column(0);
+}
+
 /// Begins a read transaction on `db`; counts it in `begun` as soon as it is
 /// open.
 void begin_read(database& db, int& begun) {
@@ -134,6 +141,11 @@ void base_snapshot::open() {
                        && checkpoint_to_empty_wal(*index_);
         begin_read(*content_, reading_);
         begin_read(*index_, reading_);
+        // In the read transactions, so exactly what the copies hold; on
+        // connections whose schema is read (a lent store's stay open), not
+        // on the new files, which would each be opened and parsed again.
+        counts_ = {count_rows(*content_, "entries"),
+                   count_rows(*index_, "entries_fts")};
         opened_ = true;
       } catch (...) {
         open_failure_ = std::current_exception();
@@ -232,25 +244,6 @@ void keep_target_unsynced_kinds(database& new_content,
 void clear_create_exclusions(database& new_content) {
   new_content.exec("BEGIN; DELETE FROM webhooks; DELETE FROM integrations; "
                    "DELETE FROM entry_versions; COMMIT;");
-}
-
-std::pair<int64_t, int64_t>
-count_entries_and_documents(database& new_content, const fs::path& new_dir) {
-  // Immutable: nothing else has the new index open, and so reading it
-  // creates no -wal beside it.
-  auto attach = new_content.prepare("ATTACH DATABASE ? AS new_index");
-  attach.bind(1, file_uri(new_dir / index_file_name, "immutable=1")).run();
-  std::pair<int64_t, int64_t> counts;
-  {
-    auto entries = new_content.prepare("SELECT count(*) FROM main.entries");
-    auto documents
-      = new_content.prepare("SELECT count(*) FROM new_index.entries_fts");
-    entries.step();
-    documents.step();
-    counts = {entries.int_column(0), documents.int_column(0)};
-  }  // finalized: DETACH refuses a database that a statement still reads
-  new_content.exec("DETACH DATABASE new_index");
-  return counts;
 }
 
 void flush_generation(const fs::path& new_dir) {

@@ -9,11 +9,12 @@
 #include "persistence/file_copy.hpp"
 #include "persistence/sqlite.hpp"
 
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <exception>
 #include <mutex>
+#include <utility>
 
 namespace downhill::persistence {
 
@@ -55,6 +56,13 @@ public:
   /// Whether both files are held still (after content() or index()).
   bool files_still() const { return files_still_; }
 
+  /// Entries in the snapshot's content and documents in its search index
+  /// (after content() or index()), counted when it was taken: a copy holds
+  /// exactly these. They differ when the base's index was out of date.
+  std::pair<int64_t, int64_t> entries_and_documents() const {
+    return counts_;
+  }
+
 private:
   void open();
 
@@ -77,6 +85,7 @@ private:
   database* content_ = nullptr;
   database* index_ = nullptr;
   int reading_ = 0;  // read transactions begun (ended before a lease goes)
+  std::pair<int64_t, int64_t> counts_{0, 0};
 };
 
 /// Copies the base's content database into `new_dir`. Copies run at most
@@ -113,12 +122,6 @@ void keep_target_unsynced_kinds(database& new_content,
 /// Create: webhooks, integrations and entry versions start empty; presets
 /// and teams are copied (Codex's Create Environment page).
 void clear_create_exclusions(database& new_content);
-
-/// Entries in the new content database and documents in its search index;
-/// they differ when the base's index was out of date.
-std::pair<int64_t, int64_t>
-count_entries_and_documents(database& new_content,
-                            const std::filesystem::path& new_dir);
 
 /// Makes the new generation's files durable before the switch commits.
 void flush_generation(const std::filesystem::path& new_dir);
