@@ -28,7 +28,7 @@ struct blocking_pool::shared {
   };
 
   std::mutex mutex;
-  lane_state lanes[2];
+  lane_state lanes[3];
   std::size_t users = 0;
 
   lane_state& of(lane which) { return lanes[static_cast<int>(which)]; }
@@ -77,12 +77,13 @@ struct blocking_pool::shared {
 
 std::size_t blocking_pool::default_threads(lane which) {
   std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  return which == lane::copies ? std::max<std::size_t>(2, 2 * cores)
-                               : std::max<std::size_t>(8, 8 * cores);
+  return which == lane::steps ? std::max<std::size_t>(8, 8 * cores)
+                             : std::max<std::size_t>(2, 2 * cores);
 }
 
 blocking_pool::blocking_pool() : state_(std::make_shared<shared>()) {
   set_threads(lane::copies, 0);
+  set_threads(lane::long_copies, 0);
   set_threads(lane::steps, 0);
 }
 

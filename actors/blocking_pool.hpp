@@ -13,9 +13,12 @@
 
 namespace downhill {
 
-/// Two lanes of worker threads taking jobs from a queue each: `copies` for
-/// the tasks' copies, which may take minutes, and `steps` for the commit and
-/// discard steps, which are short but must not wait behind long copies.
+/// Three lanes of worker threads taking jobs from a queue each: `copies`
+/// for the tasks' copies, `long_copies` for the copies expected to take a
+/// while (a copy moves there when a worker finds its base large, so small
+/// syncs of other organizations never wait behind it), and `steps` for the
+/// commit and discard steps, which are short but must not wait behind
+/// copies.
 ///
 /// Each worker is a detached CAF actor: a job gets the worker's
 /// blocking_actor to send its reports (and the commit step to await the
@@ -26,14 +29,14 @@ namespace downhill {
 /// has no worker, and a stopping server's last run lets them go.
 class blocking_pool {
 public:
-  enum class lane { copies = 0, steps = 1 };
+  enum class lane { copies = 0, steps = 1, long_copies = 2 };
   using job = std::function<void(caf::blocking_actor*)>;
   /// The queues and counts, shared with the workers.
   struct shared;
 
-  /// Threads per lane when not configured: copies 2 per core (at least 2),
-  /// steps 8 per core (at least 8; a commit step mostly waits for the
-  /// control plane's group commit, and each waiting one joins it).
+  /// Threads per lane when not configured: each copy lane 2 per core (at
+  /// least 2), steps 8 per core (at least 8; a commit step mostly waits for
+  /// the control plane's group commit, and each waiting one joins it).
   static std::size_t default_threads(lane which);
 
   blocking_pool();

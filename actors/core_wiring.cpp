@@ -48,6 +48,8 @@ core::impl::impl(const options& opts)
   svc->copy_bytes_per_second = opts.copy_bytes_per_second;
   svc->stores.limit_files(opts.max_store_files);
   svc->blocking.set_threads(blocking_pool::lane::copies, opts.copy_threads);
+  svc->blocking.set_threads(blocking_pool::lane::long_copies,
+                            opts.copy_threads);
   svc->blocking.set_threads(blocking_pool::lane::steps, opts.step_threads);
   auto file = data_dir / "control-plane.db";
   auto db = std::make_shared<persistence::control_plane>(

@@ -142,6 +142,57 @@ void submit_step(run_pointer self, blocking_pool::lane lane,
                                         std::move(work));
 }
 
+/// A copy expected to last at least this long is a long copy: it moves to
+/// the pool's long_copies lane, so that it never holds a thread that other
+/// organizations' small syncs wait for.
+constexpr int64_t long_copy_ms = 250;
+/// What a copy moves a second when no rate is set, for that estimate (a
+/// byte copy of a file in the page cache; a cold one is slower, which only
+/// makes more copies long).
+constexpr int64_t assumed_bytes_per_second = int64_t{256} << 20;
+
+/// Whether copying `file` (and the WAL beside it) at `bytes_per_second`
+/// (0: unpaced) is a long copy. Two stat calls, on a pool worker.
+bool is_long_copy(const std::filesystem::path& file,
+                  int64_t bytes_per_second) {
+  std::error_code ec;
+  auto bytes = std::filesystem::file_size(file, ec);
+  if (ec)
+    return false;  // the task reports what is wrong with the base
+  auto wal = std::filesystem::file_size(file.string() + "-wal", ec);
+  if (!ec)
+    bytes += wal;
+  auto rate = bytes_per_second > 0
+                ? std::min(bytes_per_second, assumed_bytes_per_second)
+                : assumed_bytes_per_second;
+  return static_cast<int64_t>(bytes) * 1000 / rate >= long_copy_ms;
+}
+
+/// Submits a task's copy to the copies lane. The worker that takes it
+/// estimates the copy from the base file's size: a long one is handed on to
+/// the long_copies lane and the worker goes back to the queue, so a
+/// tenant's big environment never makes the others' small syncs wait for a
+/// copy thread (each lane has --copy-threads threads).
+template <class Task>
+void submit_copy(run_pointer self, Task task, task_inputs in,
+                 std::filesystem::path base_file) {
+  submit_step(
+    self, blocking_pool::lane::copies,
+    [task, run = run_actor{self}, in = std::move(in),
+     base_file = std::move(base_file),
+     svc = self->state.plan.svc](caf::blocking_actor* worker) mutable {
+      if (!in.cancel->load() && is_long_copy(base_file, in.bytes_per_second)) {
+        svc->blocking.submit(
+          worker->home_system(), blocking_pool::lane::long_copies,
+          [task, run, in = std::move(in)](caf::blocking_actor* w) mutable {
+            task(w, run, std::move(in));
+          });
+        return;
+      }
+      task(worker, run, std::move(in));
+    });
+}
+
 void start_commit(run_pointer self) {
   auto& st = self->state;
   st.committing = true;
@@ -264,11 +315,11 @@ run_actor::behavior_type run(run_pointer self, run_plan plan) {
     task_inputs in{i, snapshot, st.plan.new_dir(), st.cancel,
                    st.plan.svc->copy_bytes_per_second};
     auto task = i == database_task ? sync_database_task : sync_index_task;
-    submit_step(self, blocking_pool::lane::copies,
-                [task, run = run_actor{self},
-                 in = std::move(in)](caf::blocking_actor* worker) mutable {
-                  task(worker, run, std::move(in));
-                });
+    auto base_file = st.plan.base_dir()
+                     / (i == database_task
+                          ? persistence::content_file_name
+                          : persistence::index_file_name);
+    submit_copy(self, task, std::move(in), std::move(base_file));
   }
   self->send(self, tick_atom::value);
   publish_summary(self);

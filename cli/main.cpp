@@ -241,7 +241,8 @@ int main(int argc, char** argv) {
   serve_cmd
     ->add_option("--copy-threads", flags.copy_threads,
                  "Threads copying environments for runs, all organizations "
-                 "together (default: 2 per core, at least 2)")
+                 "together, for small copies and as many again for long "
+                 "ones (default: 2 per core, at least 2)")
     ->envname("DOWNHILL_COPY_THREADS")
     ->check(CLI::Range(size_t{1}, size_t{4096}));
   serve_cmd

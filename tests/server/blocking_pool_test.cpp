@@ -151,7 +151,8 @@ TEST_CASE("runs of many organizations at once use at most the pool's "
   for (auto& failure : failures)
     UNSCOPED_INFO(failure);
   INFO("threads idle " << idle_threads << ", at most " << most.load());
-  // 2 copy workers and 2 step workers, plus 2 for a worker that has left
+  // 2 copy workers and 2 step workers (these small copies never reach the
+  // long-copies lane: 0.1 s at 2 MiB/s), plus 2 for a worker that has left
   // its lane but whose thread is still ending while its successor starts;
   // without the bound (measured with 64 per lane) 8 runs in flight held 24
   // threads more than idle.
@@ -253,4 +254,29 @@ TEST_CASE("with one copy thread and room for one open store, syncs of "
   CHECK(outcomes.size() == orgs * 3);
   // Far below the store pool's one-minute wait.
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
+}
+
+TEST_CASE("a small sync does not wait for a copy thread behind another "
+          "organization's long copies") {
+  // One thread per copy lane. acme's copies are paced to last seconds
+  // (6 MiB at 2 MiB/s); globex's small environment copies in milliseconds.
+  org_fixture f({"--copy-threads", "1", "--copy-rate-limit", "2M"});
+  f.fill("main", "base", 48, 128 * 1024);
+  f.create_environment("main", "staging");
+  tenant other{f, "globex"};
+
+  auto slow = f.submit_sync("main", "staging");
+  REQUIRE(slow.status == 201);
+  std::string slow_id = slow.data()["run"]["id"];
+  f.wait_for_progress(slow_id, 1);  // acme's copy holds a thread
+  // With one FIFO copy lane, globex's two copies would wait for both of
+  // acme's (seconds); they go by on the copies lane while acme's long
+  // copies have the long-copies lane.
+  CHECK(other.sync() == "succeeded");
+  CHECK(f.get_run(slow_id)["status"] == "running");
+
+  REQUIRE(f.alice.post(f.org_path() + "/runs/" + slow_id + "/cancel", {})
+            .status
+          == 202);
+  CHECK(f.wait_for_run(slow_id)["status"] == "cancelled");
 }
