@@ -93,6 +93,42 @@ bool ending(const org_state& st) {
   return st.active && st.active->ending;
 }
 
+/// What a request that waited for a run's end gets when this actor stops
+/// before it could be answered (its successor takes the next one).
+api_error org_stopped() {
+  return make_error(error_code::unavailable,
+                    "The organization's actor stopped while this request "
+                    "waited for a run's end; it is restarted. Send the "
+                    "request again.");
+}
+
+/// Queues a request until the active run's end is committed (after_end).
+void wait_for_end(org_state& st, std::function<void()> answer,
+                  std::function<void()> refuse) {
+  st.after_end.push_back({std::move(answer), std::move(refuse)});
+}
+
+/// Answers what waited in after_end, oldest first, while nothing makes it
+/// wait again: a run's end being committed, or a run-now run's rows being
+/// created (that create is awaited, so the rest waits for its run).
+void answer_after_end(org_pointer self) {
+  auto& st = self->state;
+  while (!st.after_end.empty() && !ending(st) && !st.starting) {
+    auto next = std::move(st.after_end.front());
+    st.after_end.pop_front();
+    next.answer();
+  }
+}
+
+/// This actor stops (a handler threw): what waited is answered now rather
+/// than left to the askers' timeouts.
+void refuse_after_end(org_pointer self) {
+  auto waiting = std::move(self->state.after_end);
+  self->state.after_end.clear();
+  for (auto& request : waiting)
+    request.refuse();
+}
+
 /// Ends a run that never started: failed, with an error line saying why.
 void fail_queued_run(org_pointer self, int64_t run_id,
                      const std::string& why) {
@@ -379,21 +415,16 @@ void take_over_runs(org_pointer self,
 
 // -- handlers, one per message of org_actor (interfaces.hpp) -----------------
 
-/// A run actor stopped: if it had not ended its run, the run ends failed
-/// (interrupted if adopted) and its files are removed.
-void on_run_down(org_pointer self, const caf::down_msg& down) {
+/// The active run's actor stopped without ending its run: the run ends
+/// failed (interrupted if adopted) and its files are removed.
+void end_dead_run(org_pointer self, const caf::error& reason) {
   auto& st = self->state;
-  if (!st.active
-      || down.source != caf::actor_cast<caf::actor_addr>(st.active->handle))
-    return; // a run actor that had ended its run
-  if (st.active->ending)
-    return; // its end is being committed; the commit's answer releases it
   auto status = st.active->adopted ? run_status::interrupted
                                     : run_status::failed;
   auto failed = unstarted_end(st.active->run_id, status,
                               run_log_level::error,
                               "The run stopped unexpectedly ("
-                                + caf::to_string(down.reason)
+                                + caf::to_string(reason)
                                 + "); its changes were discarded.");
   auto target = st.environments.find(st.active->target);
   if (target != st.environments.end()
@@ -408,6 +439,21 @@ void on_run_down(org_pointer self, const caf::down_msg& down) {
   remove_leftovers(self, {st.svc->runs.files(st.active->run_id)});
   self->send(st.svc->writer, persist_atom::value, std::move(failed));
   release_run(self, false);
+}
+
+/// A run actor stopped: if it had not ended its run, the run ends now (or,
+/// if its end is being committed, once that commit's answer shows the run
+/// was not released).
+void on_run_down(org_pointer self, const caf::down_msg& down) {
+  auto& st = self->state;
+  if (!st.active
+      || down.source != caf::actor_cast<caf::actor_addr>(st.active->handle))
+    return; // a run actor that had ended its run
+  if (st.active->ending) {
+    st.active->gone = down.reason;
+    return;
+  }
+  end_dead_run(self, down.reason);
 }
 
 /// Test-only (fault_injection.hpp): this actor stops with a run under way
@@ -443,9 +489,10 @@ api_error refusal(const org_state& st, const job_spec& spec) {
 void submit_run_now(org_pointer self, const job_spec& spec,
                     caf::typed_response_promise<submit_reply> promise) {
   auto& st = self->state;
-  if (ending(st)) {
-    st.after_end.push_back(
-      [=]() mutable { submit_run_now(self, spec, promise); });
+  if (ending(st) || st.starting) {
+    wait_for_end(
+      st, [=]() mutable { submit_run_now(self, spec, promise); },
+      [=]() mutable { promise.deliver(submit_reply{org_stopped(), 0, 0}); });
     return;
   }
   if (auto error = refusal(st, spec)) {
@@ -457,14 +504,19 @@ void submit_run_now(org_pointer self, const job_spec& spec,
     return;
   }
   // await: no other message of this organization is handled until the
-  // run's rows exist, so no second job can slip in meanwhile.
+  // run's rows exist, so no second job can slip in meanwhile; `starting`
+  // holds back the requests that waited in after_end (answer_after_end
+  // runs them in one go, past the await) until the run has started.
+  st.starting = true;
   self
     ->request(st.svc->writer, caf::infinite, create_atom::value,
               make_new_run(st, spec))
     .await([=](created_run_reply& reply) mutable {
       auto& st = self->state;
+      st.starting = false;
       if (reply.error) {
         promise.deliver(submit_reply{std::move(reply.error), 0, 0});
+        answer_after_end(self);
         return;
       }
       // The caller is answered first: the run's rows exist, so it is
@@ -472,18 +524,26 @@ void submit_run_now(org_pointer self, const job_spec& spec,
       // this actor stops, and its successor ends the run interrupted
       // (take_over_runs); the caller does not wait in vain meanwhile.
       promise.deliver(submit_reply{{}, reply.run.job_id, reply.run.run_id});
-      if (spec.type == persistence::job_type::create_environment) {
-        auto env = new_environment_of(spec, st.org_id);
-        env.key = reply.run.new_environment_key;
-        env.created_at = now_ms();
-        st.environments.emplace(env.id, env);
+      try {
+        if (spec.type == persistence::job_type::create_environment) {
+          auto env = new_environment_of(spec, st.org_id);
+          env.key = reply.run.new_environment_key;
+          env.created_at = now_ms();
+          st.environments.emplace(env.id, env);
+        }
+        start_run(self, spec, reply.run);
+        inject_org_quit(self);
+      } catch (...) {
+        refuse_after_end(self);
+        throw;
       }
-      start_run(self, spec, reply.run);
-      inject_org_quit(self);
+      answer_after_end(self);
     },
     [=](caf::error& err) mutable {
+      self->state.starting = false;
       promise.deliver(
         submit_reply{actor_failure("Creating the run", err), 0, 0});
+      answer_after_end(self);
     });
 }
 
@@ -668,8 +728,9 @@ caf::result<content_grant> on_access(org_pointer self, const std::string& env) {
   if (!ending(st) || st.active->target != env)
     return grant_access(self, env);
   auto promise = self->make_response_promise<content_grant>();
-  st.after_end.push_back(
-    [=]() mutable { promise.deliver(grant_access(self, env)); });
+  wait_for_end(
+    st, [=]() mutable { promise.deliver(grant_access(self, env)); },
+    [=]() mutable { promise.deliver(content_grant{org_stopped(), 0}); });
   return promise;
 }
 
@@ -786,8 +847,9 @@ void remove_environment(org_pointer self, const std::string& env,
                         caf::typed_response_promise<content_grant> promise) {
   auto& st = self->state;
   if (ending(st) && st.active->target == env) {
-    st.after_end.push_back(
-      [=]() mutable { remove_environment(self, env, promise); });
+    wait_for_end(
+      st, [=]() mutable { remove_environment(self, env, promise); },
+      [=]() mutable { promise.deliver(content_grant{org_stopped(), 0}); });
     return;
   }
   auto refuse = [&](api_error error) {
@@ -853,15 +915,18 @@ void make_current(org_pointer self, int64_t generation) {
   st.svc->guards.get(target->second.key, generation)->generation = generation;
 }
 
-/// Answers what waited for the active run's end to be committed.
-void run_after_end(org_pointer self) {
+/// The commit of run `run_id`'s end answered (and `then` ran): if the run
+/// is still active, the commit failed and it was not released; if its
+/// actor stopped meanwhile, it ends as a dead run. Then what waited is
+/// answered.
+void after_commit(org_pointer self, int64_t run_id) {
   auto& st = self->state;
-  if (st.active)
-    st.active->ending = false;  // not released: the commit failed
-  auto waiting = std::move(st.after_end);
-  st.after_end.clear();
-  for (auto& then : waiting)
-    then();
+  if (st.active && st.active->run_id == run_id) {
+    st.active->ending = false;
+    if (st.active->gone)
+      end_dead_run(self, *st.active->gone);
+  }
+  answer_after_end(self);
 }
 
 /// Commits a run's final progress durably; `then` gets the commit's error
@@ -869,41 +934,79 @@ void run_after_end(org_pointer self) {
 /// releases the run. Not awaited: a durable commit takes a group commit's
 /// fsync, and this actor takes firings, lists and requests on its other
 /// environments meanwhile. What concerns the ending run (a run-now
-/// submission, its target) waits in after_end and is answered after
-/// `then`, so nothing sees the run ended and its target still locked.
+/// submission, its target, another end of it) waits in after_end and is
+/// answered after `then`, so nothing sees the run ended and its target
+/// still locked.
 template <class Then>
 void commit_end(org_pointer self, persistence::run_progress& progress,
                 Then then) {
-  if (self->state.active)
-    self->state.active->ending = true;
+  auto& st = self->state;
+  auto run_id = st.active->run_id;
+  st.active->ending = true;
+  auto finish = [=](api_error error) mutable {
+    try {
+      then(std::move(error));
+    } catch (...) {
+      refuse_after_end(self);
+      throw;
+    }
+    after_commit(self, run_id);
+  };
   self
-    ->request(self->state.svc->writer, caf::infinite, persist_atom::value,
+    ->request(st.svc->writer, caf::infinite, persist_atom::value,
               std::move(progress), durable_atom::value)
-    .then(
-      [=](api_error& error) mutable {
-        then(std::move(error));
-        run_after_end(self);
-      },
-      [=](caf::error& err) mutable {
-        server_log(self->state, log_level::error,
-                   "committing the end of a run failed: "
-                     + caf::to_string(err));
-        then(actor_failure("Committing the run's end", err));
-        run_after_end(self);
-      });
+    .then([=](api_error& error) mutable { finish(std::move(error)); },
+          [=](caf::error& err) mutable {
+            server_log(self->state, log_level::error,
+                       "committing the end of a run failed: "
+                         + caf::to_string(err));
+            finish(actor_failure("Committing the run's end", err));
+          });
 }
 
-caf::result<api_error> on_switch(org_pointer self,
-                                 persistence::run_progress& progress) {
+/// True if run `run_id` is the active one.
+bool is_active(const org_state& st, int64_t run_id) {
+  return st.active && st.active->run_id == run_id;
+}
+
+/// A second end of a run whose end is being committed (the commit step
+/// gave up waiting, and the run ends failed) waits for that commit, as it
+/// waited in the mailbox when the commit was awaited; it then finds the
+/// run released, or still active if that commit failed.
+template <class Handler>
+bool wait_if_ending(org_pointer self, persistence::run_progress& progress,
+                    caf::typed_response_promise<api_error> promise,
+                    Handler handler) {
   auto& st = self->state;
-  if (!st.active || st.active->run_id != progress.run_id)
-    return make_error(error_code::not_running, "Not the active run.");
+  if (!ending(st))
+    return false;
+  wait_for_end(
+    st,
+    [=]() mutable {
+      auto again = progress;
+      handler(self, again, promise);
+    },
+    [=]() mutable {
+      promise.deliver(caf::make_error(caf::sec::request_receiver_down));
+    });
+  return true;
+}
+
+void switch_run(org_pointer self, persistence::run_progress& progress,
+                caf::typed_response_promise<api_error> promise) {
+  if (wait_if_ending(self, progress, promise, switch_run))
+    return;
+  auto& st = self->state;
+  if (!is_active(st, progress.run_id)) {
+    promise.deliver(make_error(error_code::not_running, "Not the active run."));
+    return;
+  }
+  auto run_id = progress.run_id;
   auto generation = progress.switch_generation;
   bool succeeded = progress.status == run_status::succeeded;
-  auto promise = self->make_response_promise<api_error>();
   commit_end(self, progress, [=](api_error error) mutable {
     auto& st = self->state;
-    if (!error && st.active)
+    if (!error && is_active(st, run_id))
       make_current(self, generation);
     // The commit step is answered before anything else happens here: it
     // waits holding the target's guard exclusively, and if releasing below
@@ -917,26 +1020,42 @@ caf::result<api_error> on_switch(org_pointer self,
     // was committed; this actor stops, the supervisor replaces it.
     if (inject_fault("release-throw"))
       throw std::runtime_error("injected fault release-throw");
-    if (st.active)
+    if (is_active(st, run_id))
       release_run(self, succeeded);
   });
+}
+
+void end_run(org_pointer self, persistence::run_progress& progress,
+             caf::typed_response_promise<api_error> promise) {
+  if (wait_if_ending(self, progress, promise, end_run))
+    return;
+  auto& st = self->state;
+  if (!is_active(st, progress.run_id)) {
+    promise.deliver(make_error(error_code::not_running, "Not the active run."));
+    return;
+  }
+  auto run_id = progress.run_id;
+  bool succeeded = progress.status == run_status::succeeded;
+  commit_end(self, progress, [=](api_error error) mutable {
+    promise.deliver(std::move(error));
+    // Released even if its status could not be written (start-up recovery
+    // then marks it interrupted).
+    if (is_active(self->state, run_id))
+      release_run(self, succeeded);
+  });
+}
+
+caf::result<api_error> on_switch(org_pointer self,
+                                 persistence::run_progress& progress) {
+  auto promise = self->make_response_promise<api_error>();
+  switch_run(self, progress, promise);
   return promise;
 }
 
 caf::result<api_error> on_end(org_pointer self,
                               persistence::run_progress& progress) {
-  auto& st = self->state;
-  if (!st.active || st.active->run_id != progress.run_id)
-    return make_error(error_code::not_running, "Not the active run.");
-  bool succeeded = progress.status == run_status::succeeded;
   auto promise = self->make_response_promise<api_error>();
-  commit_end(self, progress, [=](api_error error) mutable {
-    promise.deliver(std::move(error));
-    // Released even if its status could not be written (start-up recovery
-    // then marks it interrupted).
-    if (self->state.active)
-      release_run(self, succeeded);
-  });
+  end_run(self, progress, promise);
   return promise;
 }
 

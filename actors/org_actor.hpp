@@ -28,6 +28,17 @@ struct active_run {
   /// Its end (or switch) is being committed; it is released once that is
   /// durable. Meanwhile, what concerns it waits in org_state::after_end.
   bool ending = false;
+  /// Its run actor stopped while its end was being committed: should that
+  /// commit fail (the run not released), the run ends as a dead one.
+  std::optional<caf::error> gone = std::nullopt;
+};
+
+/// A request that waits in org_state::after_end: `answer` handles it as if
+/// it had just come; `refuse` answers it with an error when this actor
+/// stops first (a promise CAF 0.17 would otherwise drop unanswered).
+struct waiting_request {
+  std::function<void()> answer;
+  std::function<void()> refuse;
 };
 
 /// A firing whose run is being recorded (the org actor's batch insert is
@@ -66,11 +77,15 @@ struct org_state {
   /// What waits for a job's run to be recorded (a pause or delete of it).
   std::multimap<int64_t, std::function<void()>> after_recording;
   /// What waits for the active run's end to be committed: a run-now
-  /// submission, and a request on its target (content, delete). The commit
-  /// is not awaited, so firings, lists and other environments go on
-  /// meanwhile; these are answered once the run is released, as if they
-  /// had come after it. Bounded by the requests in flight per organization.
-  std::vector<std::function<void()>> after_end;
+  /// submission, a request on its target (content, delete), another end of
+  /// the run. The commit is not awaited, so firings, lists and other
+  /// environments go on meanwhile; these are answered once the run is
+  /// released, oldest first, as if they had come after it. Bounded by the
+  /// requests in flight per organization.
+  std::deque<waiting_request> after_end;
+  /// A run-now run's rows are being created (awaited): what waits in
+  /// after_end waits for that run to start too.
+  bool starting = false;
   services_ptr svc;
   /// Set once the server stops: new jobs are refused, and these promises
   /// (one per shutdown request) are delivered when the active run has ended.

@@ -141,6 +141,8 @@ void base_snapshot::open() {
                        && checkpoint_to_empty_wal(*index_);
         begin_read(*content_, reading_);
         begin_read(*index_, reading_);
+        // The snapshot is fixed: the base's writers may go on.
+        exclusive.unlock();
         // In the read transactions, so exactly what the copies hold; on
         // connections whose schema is read (a lent store's stay open), not
         // on the new files, which would each be opened and parsed again.
