@@ -252,12 +252,12 @@ control_plane_writer_actor::behavior_type control_plane_writer(
         return caf::make_error(caf::sec::runtime_error,
                                "injected fault writer-commit");
       }
-      // Test-only: a run's end is committed 3 s late (its org actor must
+      // Test-only: a run's end is committed 5 s late (its org actor must
       // go on meanwhile). Sleeping blocks only this detached actor.
       if (inject_fault("slow-end-commit")) {
         log_line("injected fault slow-end-commit: the end of run "
-                 + std::to_string(progress.run_id) + " is committed 3 s late");
-        std::this_thread::sleep_for(std::chrono::seconds(3));
+                 + std::to_string(progress.run_id) + " is committed 5 s late");
+        std::this_thread::sleep_for(std::chrono::seconds(5));
       }
       self->state.queued.push_back(std::move(progress));
       return commit_durably(self);

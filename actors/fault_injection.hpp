@@ -22,7 +22,7 @@
 //                  scheduled firing
 //   slow-end-commit
 //                  the control-plane writer commits the end of a run (its
-//                  switch, or its failure) 3 s late, blocking meanwhile
+//                  switch, or its failure) 5 s late, blocking meanwhile
 #pragma once
 
 namespace downhill {

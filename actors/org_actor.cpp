@@ -108,16 +108,22 @@ void wait_for_end(org_state& st, std::function<void()> answer,
   st.after_end.push_back({std::move(answer), std::move(refuse)});
 }
 
+void end_dead_run(org_pointer self, const caf::error& reason);
+
 /// Answers what waited in after_end, oldest first, while nothing makes it
-/// wait again: a run's end being committed, or a run-now run's rows being
-/// created (that create is awaited, so the rest waits for its run).
+/// wait again: a run's end being committed, or an awaited writer request of
+/// one of them (awaiting). Then a run whose actor stopped while its end was
+/// committed, and which neither that commit nor an end that waited
+/// released, ends as a dead run.
 void answer_after_end(org_pointer self) {
   auto& st = self->state;
-  while (!st.after_end.empty() && !ending(st) && !st.starting) {
+  while (!st.after_end.empty() && !ending(st) && !st.awaiting) {
     auto next = std::move(st.after_end.front());
     st.after_end.pop_front();
     next.answer();
   }
+  if (st.active && st.active->gone && !ending(st) && !st.awaiting)
+    end_dead_run(self, *st.active->gone);
 }
 
 /// This actor stops (a handler threw): what waited is answered now rather
@@ -489,7 +495,7 @@ api_error refusal(const org_state& st, const job_spec& spec) {
 void submit_run_now(org_pointer self, const job_spec& spec,
                     caf::typed_response_promise<submit_reply> promise) {
   auto& st = self->state;
-  if (ending(st) || st.starting) {
+  if (ending(st) || st.awaiting) {
     wait_for_end(
       st, [=]() mutable { submit_run_now(self, spec, promise); },
       [=]() mutable { promise.deliver(submit_reply{org_stopped(), 0, 0}); });
@@ -504,16 +510,16 @@ void submit_run_now(org_pointer self, const job_spec& spec,
     return;
   }
   // await: no other message of this organization is handled until the
-  // run's rows exist, so no second job can slip in meanwhile; `starting`
+  // run's rows exist, so no second job can slip in meanwhile; `awaiting`
   // holds back the requests that waited in after_end (answer_after_end
   // runs them in one go, past the await) until the run has started.
-  st.starting = true;
+  st.awaiting = true;
   self
     ->request(st.svc->writer, caf::infinite, create_atom::value,
               make_new_run(st, spec))
     .await([=](created_run_reply& reply) mutable {
       auto& st = self->state;
-      st.starting = false;
+      st.awaiting = false;
       if (reply.error) {
         promise.deliver(submit_reply{std::move(reply.error), 0, 0});
         answer_after_end(self);
@@ -524,23 +530,18 @@ void submit_run_now(org_pointer self, const job_spec& spec,
       // this actor stops, and its successor ends the run interrupted
       // (take_over_runs); the caller does not wait in vain meanwhile.
       promise.deliver(submit_reply{{}, reply.run.job_id, reply.run.run_id});
-      try {
-        if (spec.type == persistence::job_type::create_environment) {
-          auto env = new_environment_of(spec, st.org_id);
-          env.key = reply.run.new_environment_key;
-          env.created_at = now_ms();
-          st.environments.emplace(env.id, env);
-        }
-        start_run(self, spec, reply.run);
-        inject_org_quit(self);
-      } catch (...) {
-        refuse_after_end(self);
-        throw;
+      if (spec.type == persistence::job_type::create_environment) {
+        auto env = new_environment_of(spec, st.org_id);
+        env.key = reply.run.new_environment_key;
+        env.created_at = now_ms();
+        st.environments.emplace(env.id, env);
       }
+      start_run(self, spec, reply.run);
+      inject_org_quit(self);
       answer_after_end(self);
     },
     [=](caf::error& err) mutable {
-      self->state.starting = false;
+      self->state.awaiting = false;
       promise.deliver(
         submit_reply{actor_failure("Creating the run", err), 0, 0});
       answer_after_end(self);
@@ -871,16 +872,21 @@ void remove_environment(org_pointer self, const std::string& env,
                                "Environment '" + env + "' has child '" + id
                                  + "'; delete its children first."));
   auto key = i->second.key;
+  st.awaiting = true;  // what waits in after_end waits for this (above)
   self->request(st.svc->writer, caf::infinite, remove_atom::value, key)
     .await(
       [=](api_error& error) mutable {
+        self->state.awaiting = false;
         if (!error)
           self->state.environments.erase(env);
         promise.deliver(content_grant{std::move(error), key});
+        answer_after_end(self);
       },
       [=](caf::error& err) mutable {
+        self->state.awaiting = false;
         promise.deliver(content_grant{
           actor_failure("Deleting the environment", err), key});
+        answer_after_end(self);
       });
 }
 
@@ -915,17 +921,14 @@ void make_current(org_pointer self, int64_t generation) {
   st.svc->guards.get(target->second.key, generation)->generation = generation;
 }
 
-/// The commit of run `run_id`'s end answered (and `then` ran): if the run
-/// is still active, the commit failed and it was not released; if its
-/// actor stopped meanwhile, it ends as a dead run. Then what waited is
-/// answered.
+/// The commit of run `run_id`'s end answered (and `then` ran); if the run
+/// is still active, the commit failed and it was not released. What waited
+/// is answered (answer_after_end ends the run as a dead one if its actor
+/// stopped meanwhile and no end that waited ended it).
 void after_commit(org_pointer self, int64_t run_id) {
   auto& st = self->state;
-  if (st.active && st.active->run_id == run_id) {
+  if (st.active && st.active->run_id == run_id)
     st.active->ending = false;
-    if (st.active->gone)
-      end_dead_run(self, *st.active->gone);
-  }
   answer_after_end(self);
 }
 
@@ -944,12 +947,7 @@ void commit_end(org_pointer self, persistence::run_progress& progress,
   auto run_id = st.active->run_id;
   st.active->ending = true;
   auto finish = [=](api_error error) mutable {
-    try {
-      then(std::move(error));
-    } catch (...) {
-      refuse_after_end(self);
-      throw;
-    }
+    then(std::move(error));
     after_commit(self, run_id);
   };
   self
@@ -1076,6 +1074,13 @@ organization(org_pointer self, std::string org_id, org_snapshot snapshot,
   take_over_runs(self, snapshot.unfinished_runs);
   self->set_down_handler(
     [=](const caf::down_msg& down) { on_run_down(self, down); });
+  // A handler threw: this actor stops (its supervisor replaces it). What
+  // waited in after_end is answered first; CAF 0.17 would drop it.
+  self->set_exception_handler(
+    [=](caf::scheduled_actor* actor, std::exception_ptr& e) -> caf::error {
+      refuse_after_end(self);
+      return caf::scheduled_actor::default_exception_handler(actor, e);
+    });
   return {
     [=](submit_atom, const job_spec& spec) { return on_submit(self, spec); },
     [=](fire_atom, firing_batch& batch) { on_fire(self, batch); },

@@ -83,9 +83,10 @@ struct org_state {
   /// released, oldest first, as if they had come after it. Bounded by the
   /// requests in flight per organization.
   std::deque<waiting_request> after_end;
-  /// A run-now run's rows are being created (awaited): what waits in
-  /// after_end waits for that run to start too.
-  bool starting = false;
+  /// A request answered from after_end awaits the writer (a run-now run's
+  /// rows, an environment's deletion): the rest of after_end waits for it,
+  /// as it would have waited in the mailbox.
+  bool awaiting = false;
   services_ptr svc;
   /// Set once the server stops: new jobs are refused, and these promises
   /// (one per shutdown request) are delivered when the active run has ended.

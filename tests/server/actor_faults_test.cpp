@@ -215,7 +215,7 @@ TEST_CASE_METHOD(fault_fixture, "an organization's actor that stops right "
 TEST_CASE_METHOD(fault_fixture, "while a run's end is being committed, its "
                                 "organization answers other requests, and "
                                 "what concerns the run waits for its end") {
-  // The writer holds the first run end's commit for 3 s (slow-end-commit).
+  // The writer holds the first run end's commit for 5 s (slow-end-commit).
   auto log = server.data_dir() / "slow-end-commit.log";
   server.restart_settings(log, {"--copy-rate-limit", "4M"});
   restart_with_fault("slow-end-commit");
@@ -252,7 +252,7 @@ TEST_CASE_METHOD(fault_fixture, "while a run's end is being committed, its "
   auto uat = create("uat");
   std::vector<response> jobs{qa.get(), uat.get()};
   auto read_answer = read.get();
-  // They waited for the held commit (3 s from its log line), not answered
+  // They waited for the held commit (5 s from its log line), not answered
   // at once: else this test would show nothing about waiting.
   CHECK(std::chrono::steady_clock::now() - launched
         >= std::chrono::seconds(1));
