@@ -69,6 +69,10 @@ run(async () => {
     const filter = async (name, value, expected, what) => {
       check(expected.length > 0, viewport + ": " + what + ": some runs match");
       await set(name, value);
+      // The filtered list may show the same rows as before (every run
+      // succeeded, say): wait for the reload's count too, not the rows alone.
+      await page.waitForFunction(() => document.querySelector("#runs-count").textContent.includes("matching run"),
+        null, { timeout: 30000 }).catch(() => {});
       await shows(expected.slice(0, 50), what);
       check((await page.textContent("#runs-count")).includes("matching run"), viewport + ": " + what + ": the count says the runs match");
       if (expected.length > 50) {

@@ -72,13 +72,30 @@ TEST_CASE_METHOD(org_fixture, "413, 405 and 426 answer the standard error "
   }
 }
 
+/// Opens `count` connections the server has accepted and holds them: each
+/// answers a keep-alive GET /healthz. A connection the server refused (one
+/// of the fixture's set-up requests may still count until the server has
+/// seen it close) is dropped and another opened, until the deadline.
+std::vector<std::unique_ptr<raw_connection>> hold_connections(uint16_t port,
+                                                              int count) {
+  std::vector<std::unique_ptr<raw_connection>> held;
+  auto until = std::chrono::steady_clock::now() + 30s;
+  while (static_cast<int>(held.size()) < count
+         && std::chrono::steady_clock::now() < until) {
+    auto c = std::make_unique<raw_connection>(port);
+    if (c->send("GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+        && c->read_answer().status == 200)
+      held.push_back(std::move(c));
+  }
+  REQUIRE(static_cast<int>(held.size()) == count);
+  return held;
+}
+
 TEST_CASE("a refused connection gets the standard error shape, Retry-After "
           "and a close") {
   SECTION("429: too many connections from one address") {
     org_fixture f{{"--max-connections-per-address", "2"}};
-    std::vector<std::unique_ptr<raw_connection>> open;
-    for (int i = 0; i < 2; ++i)
-      open.push_back(std::make_unique<raw_connection>(f.server.port()));
+    auto held = hold_connections(f.server.port(), 2);
     raw_connection refused{f.server.port()};
     auto answer = refused.read_answer(30s);
     CHECK(answer.status == 429);
@@ -89,9 +106,7 @@ TEST_CASE("a refused connection gets the standard error shape, Retry-After "
   }
   SECTION("503: the server at its connection cap") {
     org_fixture f{{"--max-connections", "2"}};
-    std::vector<std::unique_ptr<raw_connection>> open;
-    for (int i = 0; i < 2; ++i)
-      open.push_back(std::make_unique<raw_connection>(f.server.port()));
+    auto held = hold_connections(f.server.port(), 2);
     raw_connection refused{f.server.port()};
     auto answer = refused.read_answer(30s);
     CHECK(answer.status == 503);
