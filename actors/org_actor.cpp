@@ -967,38 +967,41 @@ bool is_active(const org_state& st, int64_t run_id) {
   return st.active && st.active->run_id == run_id;
 }
 
-/// A second end of a run whose end is being committed (the commit step
-/// gave up waiting, and the run ends failed) waits for that commit, as it
-/// waited in the mailbox when the commit was awaited; it then finds the
-/// run released, or still active if that commit failed.
+/// Whether the end (or switch) of run `progress.run_id` can be committed
+/// now; if not, `promise` is seen to. A second end of a run whose end is
+/// being committed (the commit step gave up waiting, and the run ends
+/// failed) waits for that commit, as it waited in the mailbox when the
+/// commit was awaited, and then goes through `handler` again: it finds the
+/// run released, or still active if that commit failed. The end of a run
+/// that is not the active one is refused.
 template <class Handler>
-bool wait_if_ending(org_pointer self, persistence::run_progress& progress,
-                    caf::typed_response_promise<api_error> promise,
-                    Handler handler) {
+bool ready_to_end(org_pointer self, persistence::run_progress& progress,
+                  caf::typed_response_promise<api_error> promise,
+                  Handler handler) {
   auto& st = self->state;
-  if (!ending(st))
+  if (ending(st)) {
+    wait_for_end(
+      st,
+      [=]() mutable {
+        auto again = progress;
+        handler(self, again, promise);
+      },
+      [=]() mutable {
+        promise.deliver(caf::make_error(caf::sec::request_receiver_down));
+      });
     return false;
-  wait_for_end(
-    st,
-    [=]() mutable {
-      auto again = progress;
-      handler(self, again, promise);
-    },
-    [=]() mutable {
-      promise.deliver(caf::make_error(caf::sec::request_receiver_down));
-    });
+  }
+  if (!is_active(st, progress.run_id)) {
+    promise.deliver(make_error(error_code::not_running, "Not the active run."));
+    return false;
+  }
   return true;
 }
 
 void switch_run(org_pointer self, persistence::run_progress& progress,
                 caf::typed_response_promise<api_error> promise) {
-  if (wait_if_ending(self, progress, promise, switch_run))
+  if (!ready_to_end(self, progress, promise, switch_run))
     return;
-  auto& st = self->state;
-  if (!is_active(st, progress.run_id)) {
-    promise.deliver(make_error(error_code::not_running, "Not the active run."));
-    return;
-  }
   auto run_id = progress.run_id;
   auto generation = progress.switch_generation;
   bool succeeded = progress.status == run_status::succeeded;
@@ -1025,13 +1028,8 @@ void switch_run(org_pointer self, persistence::run_progress& progress,
 
 void end_run(org_pointer self, persistence::run_progress& progress,
              caf::typed_response_promise<api_error> promise) {
-  if (wait_if_ending(self, progress, promise, end_run))
+  if (!ready_to_end(self, progress, promise, end_run))
     return;
-  auto& st = self->state;
-  if (!is_active(st, progress.run_id)) {
-    promise.deliver(make_error(error_code::not_running, "Not the active run."));
-    return;
-  }
   auto run_id = progress.run_id;
   bool succeeded = progress.status == run_status::succeeded;
   commit_end(self, progress, [=](api_error error) mutable {
