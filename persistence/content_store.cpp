@@ -1,5 +1,7 @@
 #include "persistence/content_store.hpp"
 
+#include "persistence/single_value.hpp"
+
 #include <cstdio>
 #include <sstream>
 
@@ -68,12 +70,6 @@ std::string hex(int64_t value) {
   return text;
 }
 
-int64_t pragma_value(database& db, const char* pragma) {
-  auto stmt = db.prepare(pragma);
-  stmt.step();
-  return stmt.int_column(0);
-}
-
 /// Refuses a file that is not the store it should be (a stray or damaged
 /// file, or one of a layout this build does not know): its statements would
 /// otherwise fail later, or worse, work on the wrong data.
@@ -81,8 +77,8 @@ void check_stamp(database& db, const store_stamp& expected) {
   int64_t id = 0;
   int64_t version = 0;
   try {
-    id = pragma_value(db, "PRAGMA application_id");
-    version = pragma_value(db, "PRAGMA user_version");
+    id = single_int(db, "PRAGMA application_id");
+    version = single_int(db, "PRAGMA user_version");
   } catch (const storage_error& e) {
     throw storage_error(e.code(), db.path().string() + " is not a downhill "
                                     + expected.what + ": " + e.what());
@@ -109,8 +105,8 @@ void check_index_stamp(database& db) {
 }
 
 bool upgrade_index(database& db) {
-  if (pragma_value(db, "PRAGMA application_id") != index_stamp.application_id
-      || pragma_value(db, "PRAGMA user_version") != 1)
+  if (single_int(db, "PRAGMA application_id") != index_stamp.application_id
+      || single_int(db, "PRAGMA user_version") != 1)
     return false;
   // Version 1 had no `documents` map (its writes failed once the code
   // needed it). The map is rebuilt from the index itself; if an entry was

@@ -1,5 +1,7 @@
 #include "persistence/control_plane.hpp"
 
+#include "persistence/single_value.hpp"
+
 namespace downhill::persistence {
 
 namespace {
@@ -452,12 +454,8 @@ std::vector<run_record> read_runs_with_tasks(statement& s) {
 }
 
 void migrate(database& db) {
-  auto stmt = db.prepare("PRAGMA application_id");
-  stmt.step();
-  auto id = stmt.int_column(0);
-  stmt = db.prepare("PRAGMA user_version");
-  stmt.step();
-  auto version = stmt.int_column(0);
+  auto id = single_int(db, "PRAGMA application_id");
+  auto version = single_int(db, "PRAGMA user_version");
   if (id != 0 && id != application_id)
     throw storage_error(26 /* SQLITE_NOTADB */,
                         db.path().string()

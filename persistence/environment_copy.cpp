@@ -2,6 +2,7 @@
 
 #include "persistence/content_store.hpp"
 #include "persistence/crash_points.hpp"
+#include "persistence/single_value.hpp"
 #include "metrics/server_metrics.hpp"
 
 #include <cstdio>
@@ -62,13 +63,6 @@ std::string file_uri(const fs::path& file, const char* query) {
     }
   }
   return uri + "?" + query;
-}
-
-/// One count(*) on an open connection (its schema is read already).
-int64_t count_rows(database& db, const char* table) {
-  auto count = db.prepare(std::string{"SELECT count(*) FROM "} + table);
-  count.step();
-  return count.int_column(0);
 }
 
 /// Begins a read transaction on `db`; counts it in `begun` as soon as it is
@@ -146,8 +140,8 @@ void base_snapshot::open() {
         // In the read transactions, so exactly what the copies hold; on
         // connections whose schema is read (a lent store's stay open), not
         // on the new files, which would each be opened and parsed again.
-        counts_ = {count_rows(*content_, "entries"),
-                   count_rows(*index_, "entries_fts")};
+        counts_ = {single_int(*content_, "SELECT count(*) FROM entries"),
+                   single_int(*index_, "SELECT count(*) FROM entries_fts")};
         opened_ = true;
       } catch (...) {
         open_failure_ = std::current_exception();

@@ -1,4 +1,5 @@
 #include "persistence/sqlite.hpp"
+#include "persistence/single_value.hpp"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -100,6 +101,11 @@ void statement::reset() {
 
 int64_t statement::int_column(int column) const {
   return sqlite3_column_int64(stmt_, column);
+}
+
+int64_t single_int(database& db, const std::string& sql) {
+  auto stmt = db.prepare(sql);
+  return stmt.step() ? stmt.int_column(0) : 0;
 }
 
 std::string statement::text_column(int column) const {
