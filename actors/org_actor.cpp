@@ -93,6 +93,17 @@ bool ending(const org_state& st) {
   return st.active && st.active->ending;
 }
 
+/// True if run `run_id` is the active one.
+bool is_active(const org_state& st, int64_t run_id) {
+  return st.active && st.active->run_id == run_id;
+}
+
+/// True while the active run, whose end is being committed, writes `env`:
+/// a request on `env` then waits for the end (after_end).
+bool ending_on(const org_state& st, const std::string& env) {
+  return ending(st) && st.active->target == env;
+}
+
 /// What a request that waited for a run's end gets when this actor stops
 /// before it could be answered (its successor takes the next one).
 api_error org_stopped() {
@@ -640,8 +651,7 @@ void on_fired_runs(org_pointer self, const std::vector<recording_firing>& batch,
     start_next_queued(self);
   for (auto run_id : queued)
     metrics::server()
-      .firings.with({st.active && st.active->run_id == run_id ? "started"
-                                                              : "queued"})
+      .firings.with({is_active(st, run_id) ? "started" : "queued"})
       .inc();
 }
 
@@ -726,7 +736,7 @@ content_grant grant_access(org_pointer self, const std::string& env) {
 /// of the run reads the committed end) is then not told it is locked.
 caf::result<content_grant> on_access(org_pointer self, const std::string& env) {
   auto& st = self->state;
-  if (!ending(st) || st.active->target != env)
+  if (!ending_on(st, env))
     return grant_access(self, env);
   auto promise = self->make_response_promise<content_grant>();
   wait_for_end(
@@ -751,12 +761,12 @@ std::vector<environment_view> on_list(org_pointer self) {
 
 caf::result<api_error> on_cancel(org_pointer self, int64_t run_id) {
   auto& st = self->state;
-  if (ending(st) && st.active->run_id == run_id)
+  if (ending(st) && is_active(st, run_id))
     return make_error(error_code::not_running,
                       "Run " + std::to_string(run_id)
                         + " is ending; only a running or queued run can be "
                           "cancelled.");
-  if (st.active && st.active->run_id == run_id) {
+  if (is_active(st, run_id)) {
     self->send(st.active->handle, cancel_atom::value);
     return api_error{};
   }
@@ -847,7 +857,7 @@ caf::result<api_error> on_recurring_change(org_pointer self, int64_t job_id,
 void remove_environment(org_pointer self, const std::string& env,
                         caf::typed_response_promise<content_grant> promise) {
   auto& st = self->state;
-  if (ending(st) && st.active->target == env) {
+  if (ending_on(st, env)) {
     wait_for_end(
       st, [=]() mutable { remove_environment(self, env, promise); },
       [=]() mutable { promise.deliver(content_grant{org_stopped(), 0}); });
@@ -927,7 +937,7 @@ void make_current(org_pointer self, int64_t generation) {
 /// stopped meanwhile and no end that waited ended it).
 void after_commit(org_pointer self, int64_t run_id) {
   auto& st = self->state;
-  if (st.active && st.active->run_id == run_id)
+  if (is_active(st, run_id))
     st.active->ending = false;
   answer_after_end(self);
 }
@@ -960,11 +970,6 @@ void commit_end(org_pointer self, persistence::run_progress& progress,
                          + caf::to_string(err));
             finish(actor_failure("Committing the run's end", err));
           });
-}
-
-/// True if run `run_id` is the active one.
-bool is_active(const org_state& st, int64_t run_id) {
-  return st.active && st.active->run_id == run_id;
 }
 
 /// Whether the end (or switch) of run `progress.run_id` can be committed
